@@ -1,0 +1,1 @@
+"""Helping Hands: our Rasa components, safety layer, content loading and web chat."""

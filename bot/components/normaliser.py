@@ -1,0 +1,60 @@
+"""Rasa component: rewrites each message's text into plain words before anything reads it."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components.spacy_loading import load_pipeline
+from bot.content_files import normalisation_rules
+from bot.normalise import Normaliser, vocabulary_from_spacy
+from bot.settings import Settings
+
+
+# Registered as a featurizer so the recipe runs it, in order, on training data and messages.
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
+)
+class TextNormaliser(GraphComponent):
+    """Text-speak, repeated letters and misspellings to plain words (bot/normalise.py)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"spacy_model": None}
+
+    def __init__(self, normaliser: Normaliser) -> None:
+        self._normaliser = normaliser
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "TextNormaliser":
+        path = config.get("spacy_model") or str(Settings.from_env().spacy_model_dir)
+        vocabulary = vocabulary_from_spacy(load_pipeline(path))
+        return cls(Normaliser.from_rules(normalisation_rules(), vocabulary))
+
+    def _normalise(self, message: Message) -> None:
+        text: Optional[Text] = message.get(TEXT)
+        if text:
+            message.set(TEXT, self._normaliser.normalise(text))
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self._normalise(example)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._normalise(message)
+        return messages

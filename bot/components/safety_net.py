@@ -1,0 +1,112 @@
+"""Rasa component: the safety layer's decision becomes the final intent and entities.
+
+It runs after the intent classifier (config.yml). When bot/safety.py finds danger, the message's
+intent becomes the safety intent for the reason, with full confidence so no fallback replaces
+it, and the entities `danger_level` and `danger_reason` fill the slots that choose the
+escalation reply in domain.yml. It also reports the SAFEGUARD signs it saw (`safeguard_sign`),
+which bot/policies/safety_policy.py adds up across the conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.spacy_loading import load_pipeline
+from bot.safety import Assessment, SafetyNet
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+EXTRACTOR = "SafetyNet"
+SIGNS_INTENT = "ask_signs"
+SPACY_DOC = "text_spacy_doc"
+
+
+def entities_for(assessment: Assessment, intent_name: str) -> List[Dict[Text, Any]]:
+    """The entities this component adds for an assessment (pure, for tests)."""
+    values: List[tuple[str, str]] = []
+    if assessment.is_danger:
+        values += [
+            ("danger_level", str(assessment.level)),
+            ("danger_reason", str(assessment.reason)),
+        ]
+        if assessment.speaker:
+            values.append(("audience", assessment.speaker))
+    values += [("safeguard_sign", sign) for sign in assessment.signs]
+    if intent_name == SIGNS_INTENT:
+        values.append(("sign_category", assessment.sign_category or "general"))
+    return [
+        {"entity": entity, "value": value, "extractor": EXTRACTOR, "confidence": 1.0}
+        for entity, value in values
+    ]
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class SafetyNetClassifier(GraphComponent):
+    """Danger always wins: rules over lemmas plus the classifier's safety probabilities."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"spacy_model": None, "classifier_threshold": 0.5}
+
+    def __init__(self, net: SafetyNet) -> None:
+        self._net = net
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SafetyNetClassifier":
+        path = config.get("spacy_model") or str(Settings.from_env().spacy_model_dir)
+        net = SafetyNet.from_files(
+            load_pipeline(path), classifier_threshold=config["classifier_threshold"]
+        )
+        return cls(net)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._process_one(message)
+        return messages
+
+    def _process_one(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if not text:
+            return
+        doc = message.get(SPACY_DOC) or self._net.nlp(text)
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        assessment = self._net.assess(doc, ranking)
+        intent = message.get(INTENT) or {}
+        if assessment.is_danger:
+            intent = {INTENT_NAME_KEY: assessment.intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+            message.set(INTENT, intent, add_to_output=True)
+            # Never the text: only which rules fired and how sure we are.
+            logger.info(
+                "safety escalation level=%s reason=%s sources=%s rules=%s",
+                assessment.level,
+                assessment.reason,
+                ",".join(assessment.sources),
+                ",".join(assessment.rule_ids),
+            )
+        added = entities_for(assessment, str(intent.get(INTENT_NAME_KEY)))
+        if added:
+            message.set(ENTITIES, (message.get(ENTITIES) or []) + added, add_to_output=True)

@@ -1,0 +1,45 @@
+"""Loading of the project's data files (patterns, content). Each file is read in one place."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.settings import CONTENT_DIR, PATTERNS_DIR
+
+
+@lru_cache(maxsize=None)
+def load_yaml(path: Path) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def entity_patterns() -> dict[str, Any]:
+    return load_yaml(PATTERNS_DIR / "entities.yml")["labels"]
+
+
+def normalisation_rules() -> dict[str, Any]:
+    return load_yaml(PATTERNS_DIR / "normalise.yml")
+
+
+def safety_pattern_files() -> list[Path]:
+    return sorted((PATTERNS_DIR / "safety").glob("*.yml"))
+
+
+def signs() -> dict[str, Any]:
+    return load_yaml(PATTERNS_DIR / "signs.yml")
+
+
+def services() -> list[dict[str, Any]]:
+    return load_yaml(CONTENT_DIR / "services.yml")["services"]
+
+
+def audience_words() -> dict[str, Any]:
+    return load_yaml(CONTENT_DIR / "audience_words.yml")
+
+
+def safety_context() -> dict[str, Any]:
+    return load_yaml(PATTERNS_DIR / "context.yml")

@@ -1,0 +1,253 @@
+"""The safety layer: decides, for one message, whether it shows danger, how urgent, and why.
+
+Two independent detectors can raise the alarm, and either is enough:
+1. deterministic rules: lemma patterns kept as data in bot/patterns/safety/*.yml, matched with a
+   spaCy Matcher (bot/phrase_patterns.py), with figurative speech ("this homework is killing
+   me") masked out first;
+2. the intent classifier's own probabilities for the safety intents.
+
+The decision is a plain `Assessment`; bot/components/safety_net.py turns it into the final
+intent and entities, and bot/policies/safety_policy.py adds up signs across a conversation.
+
+Reasons (the `reason` of the escalation payload, ../shared/DESIGN.md):
+    immediate_danger  someone is being threatened, followed, held or hurt now
+    self_harm         suicidal thoughts or plans, self-harm, having taken something
+    sexual_abuse      being touched, forced or made to do sexual things, family included
+    online_grooming   an online contact asking to meet, for secrecy, for images or camera
+    image_abuse       a nude shared or threatened (sextortion), pressure to send images
+    exploitation      gifts, money, drugs or debts traded for sex or favours; an adult partner
+                      of an under-16; carrying packages for older people (county lines)
+    friend_at_risk    any of the above, told about a friend or pupil
+Levels: `emergency` (danger now: 999 first) and `urgent` (harm happening or likely).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional, Sequence
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from bot import content_files
+from bot.phrase_patterns import build_matcher
+
+EMERGENCY = "emergency"
+URGENT = "urgent"
+LEVELS = (EMERGENCY, URGENT)
+
+REASON_INTENTS: Mapping[str, str] = {
+    "immediate_danger": "tell_immediate_danger",
+    "self_harm": "tell_self_harm",
+    "sexual_abuse": "tell_sexual_abuse",
+    "online_grooming": "tell_online_grooming",
+    "image_abuse": "tell_image_abuse",
+    "exploitation": "tell_exploitation",
+    "friend_at_risk": "tell_friend_at_risk",
+}
+INTENT_REASONS: Mapping[str, str] = {v: k for k, v in REASON_INTENTS.items()}
+REASONS = tuple(REASON_INTENTS)
+# When several reasons fire, the first in this order is reported.
+REASON_PRIORITY = (
+    "immediate_danger",
+    "self_harm",
+    "sexual_abuse",
+    "image_abuse",
+    "online_grooming",
+    "exploitation",
+    "friend_at_risk",
+)
+# At `emergency` the payload names one of these; any other danger happening now is reported as
+# immediate danger, since that is what the 999 route is for.
+EMERGENCY_REASONS = ("immediate_danger", "self_harm")
+# The classifier alone raises the alarm when its top intent is a safety intent this confident.
+DEFAULT_CLASSIFIER_THRESHOLD = 0.5
+FIRST_PERSON = frozenset({"i", "me", "myself", "im", "i'm"})
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the safety layer concluded about one message."""
+
+    level: Optional[str] = None
+    reason: Optional[str] = None
+    sources: tuple[str, ...] = ()
+    rule_ids: tuple[str, ...] = ()
+    speaker: Optional[str] = None
+    signs: tuple[str, ...] = ()
+    sign_category: Optional[str] = None
+
+    @property
+    def is_danger(self) -> bool:
+        return self.level is not None
+
+    @property
+    def intent(self) -> Optional[str]:
+        return REASON_INTENTS[self.reason] if self.reason else None
+
+
+@dataclass(frozen=True)
+class _Rule:
+    id: str
+    reason: str
+    level: str
+
+
+@dataclass
+class SafetyNet:
+    """Deterministic danger rules plus the classifier's safety probabilities."""
+
+    nlp: Language
+    rules: dict[str, _Rule]
+    classifier_threshold: float = DEFAULT_CLASSIFIER_THRESHOLD
+    _danger: Any = field(init=False, repr=False)
+    _context: Any = field(init=False, repr=False)
+    _signs: Any = field(init=False, repr=False)
+    _sign_keywords: Any = field(init=False, repr=False)
+    _sign_categories: dict[str, str] = field(init=False, repr=False)
+
+    @classmethod
+    def from_files(
+        cls,
+        nlp: Language,
+        pattern_files: Optional[Iterable[Path]] = None,
+        classifier_threshold: float = DEFAULT_CLASSIFIER_THRESHOLD,
+    ) -> "SafetyNet":
+        files = list(pattern_files or content_files.safety_pattern_files())
+        specs = [content_files.load_yaml(path) for path in files]
+        net = cls(nlp=nlp, rules={}, classifier_threshold=classifier_threshold)
+        danger_patterns: dict[str, list[str]] = {}
+        for spec in specs:
+            for rule in spec["rules"]:
+                net.rules[rule["id"]] = _Rule(rule["id"], spec["reason"], rule["level"])
+                danger_patterns[rule["id"]] = list(rule["patterns"])
+        net._danger = build_matcher(nlp, danger_patterns)
+        net._load_context(content_files.safety_context())
+        net._load_signs(content_files.signs())
+        return net
+
+    def _load_context(self, context: Mapping[str, Any]) -> None:
+        named = {name: list(patterns) for name, patterns in context["patterns"].items()}
+        self._context = build_matcher(self.nlp, named)
+
+    def _load_signs(self, signs: Mapping[str, Any]) -> None:
+        self._signs = build_matcher(
+            self.nlp, {sid: list(s["patterns"]) for sid, s in signs["signs"].items()}
+        )
+        self._sign_keywords = build_matcher(
+            self.nlp,
+            {cat: list(c["keywords"]) for cat, c in signs["categories"].items()},
+        )
+        self._sign_categories = {sid: s["category"] for sid, s in signs["signs"].items()}
+
+    # -- the decision ------------------------------------------------------------------------
+
+    def assess_text(
+        self, text: str, intent_ranking: Sequence[Mapping[str, Any]] = ()
+    ) -> Assessment:
+        return self.assess(self.nlp(text), intent_ranking)
+
+    def assess(
+        self, doc: Doc, intent_ranking: Sequence[Mapping[str, Any]] = ()
+    ) -> Assessment:
+        context = self._spans(self._context, doc)
+        figurative = context.get("figurative", [])
+        hits = [
+            (self.rules[name], span)
+            for name, spans in self._spans(self._danger, doc).items()
+            for span in spans
+            if not any(_overlaps(span, f) for f in figurative)
+        ]
+        classifier_reason = self._classifier_reason(intent_ranking)
+        signs = self._signs_in(doc, figurative)
+        sign_category = self._sign_category(doc, signs)
+        speaker = self._speaker(context)
+        if not hits and classifier_reason is None:
+            return Assessment(signs=signs, sign_category=sign_category, speaker=speaker)
+
+        reasons = {rule.reason for rule, _ in hits}
+        if classifier_reason:
+            reasons.add(classifier_reason)
+        reason = next(r for r in REASON_PRIORITY if r in reasons)
+        level = EMERGENCY if any(rule.level == EMERGENCY for rule, _ in hits) else URGENT
+        if reason == "immediate_danger" or context.get("now"):
+            level = EMERGENCY
+        about_someone_else = self._about_someone_else(hits, context, classifier_reason)
+        if level == EMERGENCY:
+            reason = reason if reason in EMERGENCY_REASONS else "immediate_danger"
+        elif about_someone_else:
+            reason = "friend_at_risk"
+        if about_someone_else and speaker is None:
+            speaker = "friend"
+        sources = tuple(
+            s for s, on in (("rules", bool(hits)), ("classifier", bool(classifier_reason))) if on
+        )
+        return Assessment(
+            level=level,
+            reason=reason,
+            sources=sources,
+            rule_ids=tuple(sorted({rule.id for rule, _ in hits})),
+            speaker=speaker,
+            signs=signs,
+            sign_category=sign_category,
+        )
+
+    # -- parts of the decision ---------------------------------------------------------------
+
+    def _classifier_reason(self, ranking: Sequence[Mapping[str, Any]]) -> Optional[str]:
+        if not ranking:
+            return None
+        top = max(ranking, key=lambda r: r.get("confidence") or 0.0)
+        reason = INTENT_REASONS.get(str(top.get("name")))
+        if reason and (top.get("confidence") or 0.0) >= self.classifier_threshold:
+            return reason
+        return None
+
+    @staticmethod
+    def _about_someone_else(
+        hits: list[tuple[_Rule, Span]],
+        context: Mapping[str, list[Span]],
+        classifier_reason: Optional[str],
+    ) -> bool:
+        if any(rule.reason == "friend_at_risk" for rule, _ in hits):
+            return True
+        if not context.get("third_party"):
+            return classifier_reason == "friend_at_risk"
+        # The harm is about the user when a danger phrase itself names them ("touches me").
+        return not any(t.lower_ in FIRST_PERSON for _, span in hits for t in span)
+
+    @staticmethod
+    def _speaker(context: Mapping[str, list[Span]]) -> Optional[str]:
+        for speaker in ("parent", "professional"):
+            if context.get(speaker):
+                return speaker
+        return None
+
+    def _signs_in(self, doc: Doc, figurative: list[Span]) -> tuple[str, ...]:
+        found = self._spans(self._signs, doc)
+        return tuple(
+            sorted(
+                sign
+                for sign, spans in found.items()
+                if any(not any(_overlaps(s, f) for f in figurative) for s in spans)
+            )
+        )
+
+    def _sign_category(self, doc: Doc, signs: tuple[str, ...]) -> Optional[str]:
+        if signs:
+            return self._sign_categories[signs[0]]
+        keywords = self._spans(self._sign_keywords, doc)
+        if not keywords:
+            return None
+        return min(keywords, key=lambda cat: keywords[cat][0].start)
+
+    def _spans(self, matcher: Any, doc: Doc) -> dict[str, list[Span]]:
+        spans: dict[str, list[Span]] = {}
+        for match_id, start, end in matcher(doc):
+            spans.setdefault(self.nlp.vocab.strings[match_id], []).append(doc[start:end])
+        return spans
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
