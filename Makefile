@@ -36,7 +36,7 @@ test: setup train ## Run every test: lint, pytest, rasa data validate, conversat
 	$(VENV)/bin/ruff check bot actions tests
 	$(VENV)/bin/ruff format --check bot actions tests
 	$(RASA) data validate --fail-on-warnings
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/stories
 
 evaluate: setup train ## Print intent accuracy / macro-F1 and safety recall / false alarms on held-out sets

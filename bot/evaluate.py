@@ -1,0 +1,188 @@
+"""Evaluation on the held-out sets in tests/data/ (never used for training or patterns).
+
+    python -m bot.evaluate            # both reports (make evaluate)
+    python -m bot.evaluate --nlu      # intent accuracy and macro-F1 on tests/data/nlu_test.yml
+    python -m bot.evaluate --safety   # escalation recall and false alarms on tests/data/safety_set.yml
+
+Every message is sent through the trained model the way a user's would be: the NLU set through
+the whole NLU pipeline (normaliser, DIET, safety layer, fallback), the safety set as the first
+message of a new conversation, reading the escalation payload from the bot's replies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+
+MODEL = PROJECT_ROOT / "models" / "helping-hands.tar.gz"
+NLU_TEST_SET = PROJECT_ROOT / "tests" / "data" / "nlu_test.yml"
+SAFETY_SET = PROJECT_ROOT / "tests" / "data" / "safety_set.yml"
+
+
+def load_agent(model: Path = MODEL) -> Any:
+    from rasa.core.agent import Agent
+
+    # No action server: escalations are domain responses and must not need one.
+    return Agent.load(str(model))
+
+
+def nlu_examples(path: Path = NLU_TEST_SET) -> list[tuple[str, str]]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
+
+
+@dataclass
+class NluReport:
+    total: int
+    accuracy: float
+    macro_f1: float
+    per_intent_f1: dict[str, float]
+    errors: list[tuple[str, str, str]]
+
+
+async def evaluate_nlu(agent: Any, examples: list[tuple[str, str]]) -> NluReport:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    truth, predicted, errors = [], [], []
+    for text, intent in examples:
+        parsed = await agent.parse_message(text)
+        guess = parsed["intent"]["name"]
+        truth.append(intent)
+        predicted.append(guess)
+        if guess != intent:
+            errors.append((text, intent, guess))
+    labels = sorted(set(truth))
+    per_intent = f1_score(truth, predicted, labels=labels, average=None, zero_division=0)
+    return NluReport(
+        total=len(truth),
+        accuracy=float(accuracy_score(truth, predicted)),
+        macro_f1=float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)),
+        per_intent_f1=dict(zip(labels, map(float, per_intent))),
+        errors=errors,
+    )
+
+
+def safety_messages(path: Path = SAFETY_SET) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["messages"]
+
+
+def escalation_in(replies: list[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    for reply in replies:
+        custom = reply.get("custom") or {}
+        if "escalation" in custom:
+            return custom["escalation"]
+    return None
+
+
+@dataclass
+class SafetyReport:
+    danger: int
+    benign: int
+    recall_by_level: dict[str, float]
+    recall_by_reason: dict[str, float]
+    reason_agreement: float
+    false_alarm_rate: float
+    false_alarms_by_kind: dict[str, int]
+    misses: list[dict[str, Any]]
+    false_alarms: list[dict[str, Any]]
+
+
+async def evaluate_safety(agent: Any, messages: list[dict[str, Any]]) -> SafetyReport:
+    caught: dict[str, list[bool]] = defaultdict(list)
+    by_reason: dict[str, list[bool]] = defaultdict(list)
+    agreement: list[bool] = []
+    misses, false_alarms = [], []
+    alarms_by_kind: Counter[str] = Counter()
+    benign = 0
+    for item in messages:
+        replies = await agent.handle_text(item["text"], sender_id=uuid.uuid4().hex)
+        payload = escalation_in(replies or [])
+        level = item["level"]
+        if level == "none":
+            benign += 1
+            if payload:
+                false_alarms.append({**item, "got": payload["level"], "reason_got": payload["reason"]})
+                alarms_by_kind[item.get("kind", "other")] += 1
+            continue
+        # An emergency must be answered as one; for urgent, any escalation is a catch.
+        ok = payload is not None and (level != "emergency" or payload["level"] == "emergency")
+        caught[level].append(ok)
+        by_reason[item["reason"]].append(ok)
+        if payload:
+            agreement.append(payload["reason"] == item["reason"])
+        if not ok:
+            misses.append({**item, "got": payload["level"] if payload else None})
+    danger = sum(len(v) for v in caught.values())
+    return SafetyReport(
+        danger=danger,
+        benign=benign,
+        recall_by_level={k: sum(v) / len(v) for k, v in sorted(caught.items())},
+        recall_by_reason={k: sum(v) / len(v) for k, v in sorted(by_reason.items())},
+        reason_agreement=sum(agreement) / len(agreement) if agreement else 0.0,
+        false_alarm_rate=len(false_alarms) / benign if benign else 0.0,
+        false_alarms_by_kind=dict(alarms_by_kind),
+        misses=misses,
+        false_alarms=false_alarms,
+    )
+
+
+def print_nlu(report: NluReport) -> None:
+    print(f"\nIntents on {NLU_TEST_SET.relative_to(PROJECT_ROOT)} ({report.total} messages)")
+    print(f"  accuracy  {report.accuracy:.3f}")
+    print(f"  macro-F1  {report.macro_f1:.3f}")
+    for intent, f1 in sorted(report.per_intent_f1.items(), key=lambda kv: kv[1])[:8]:
+        print(f"    lowest F1  {f1:.2f}  {intent}")
+    for text, truth, guess in report.errors[:40]:
+        print(f"    wrong  {truth:>28} -> {guess:<28} {text}")
+
+
+def print_safety(report: SafetyReport) -> None:
+    print(f"\nSafety on {SAFETY_SET.relative_to(PROJECT_ROOT)} "
+          f"({report.danger} danger, {report.benign} benign; each a new conversation)")
+    for level, recall in report.recall_by_level.items():
+        print(f"  recall {level:<17} {recall:.1%}")
+    for reason, recall in report.recall_by_reason.items():
+        print(f"  recall {reason:<17} {recall:.1%}")
+    print(f"  reason as labelled       {report.reason_agreement:.1%} of escalations")
+    print(f"  false alarms             {report.false_alarm_rate:.1%} "
+          f"({len(report.false_alarms)} of {report.benign}) {report.false_alarms_by_kind}")
+    for miss in report.misses:
+        print(f"    MISSED {miss['level']}/{miss['reason']} (got {miss['got']}): {miss['text']}")
+    for alarm in report.false_alarms:
+        print(f"    FALSE ALARM {alarm['got']}/{alarm['reason_got']}: {alarm['text']}")
+
+
+async def _main(args: argparse.Namespace) -> None:
+    agent = load_agent()
+    if not args.safety:
+        print_nlu(await evaluate_nlu(agent, nlu_examples()))
+    if not args.nlu:
+        print_safety(await evaluate_safety(agent, safety_messages()))
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--nlu", action="store_true")
+    parser.add_argument("--safety", action="store_true")
+    args = parser.parse_args(argv)
+    logging.disable(logging.ERROR)  # the missing action server is expected here
+    asyncio.run(_main(args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

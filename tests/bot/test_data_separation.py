@@ -1,0 +1,44 @@
+"""Evaluation data is never training data: no held-out message appears in data/nlu."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from rasa.shared.nlu.training_data.loading import load_data
+
+from bot.content_files import load_yaml, safety_pattern_files
+from bot.settings import PROJECT_ROOT
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def _training_texts() -> set[str]:
+    data = load_data(str(PROJECT_ROOT / "data" / "nlu"))
+    return {_key(m.get("text")) for m in data.intent_examples}
+
+
+def _held_out_texts() -> set[str]:
+    nlu = load_data(str(PROJECT_ROOT / "tests" / "data" / "nlu_test.yml"))
+    with open(PROJECT_ROOT / "tests" / "data" / "safety_set.yml", encoding="utf-8") as handle:
+        safety = yaml.safe_load(handle)["messages"]
+    return {_key(m.get("text")) for m in nlu.intent_examples} | {_key(m["text"]) for m in safety}
+
+
+def _pattern_examples() -> set[str]:
+    texts = set()
+    for path in safety_pattern_files():
+        for kind in ("match", "no_match"):
+            for example in load_yaml(path)["examples"][kind]:
+                texts.add(_key(example if isinstance(example, str) else example[0]))
+    return texts
+
+
+def test_no_held_out_message_is_in_the_training_data():
+    assert not (_training_texts() & _held_out_texts())
+
+
+def test_no_held_out_message_is_a_pattern_example():
+    assert not (_pattern_examples() & _held_out_texts())

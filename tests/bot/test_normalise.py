@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.content_files import normalisation_rules
+
+EXAMPLES = [tuple(pair) for pair in normalisation_rules()["examples"]]
+
+
+@pytest.mark.parametrize("raw, expected", EXAMPLES)
+def test_examples_in_the_rules_file(normaliser, raw, expected):
+    assert normaliser.normalise(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("KMS", "kill myself"),
+        ("i wanna unalive myself", "i want to kill myself"),
+        ("helpppp!!!", "help!!!"),
+        ("he keeps touchin me", "he keeps touching me"),
+        ("sum1 said they'd share my noods", "someone said they'd share my nudes"),
+        ("u ok?", "you ok?"),
+    ],
+)
+def test_text_speak(normaliser, raw, expected):
+    assert normaliser.normalise(raw) == expected
+
+
+def test_ordinary_words_are_left_alone(normaliser):
+    text = "my nan gave me a book for my birthday and it was good"
+    assert normaliser.normalise(text) == text
+
+
+def test_invisible_characters_cannot_hide_words(normaliser):
+    assert normaliser.normalise("k\u200bms") == "kill myself"
+    assert normaliser.normalise("i want\u0000to die") == "i want to die"
+
+
+def test_empty_and_whitespace(normaliser):
+    assert normaliser.normalise("") == ""
+    assert normaliser.normalise("   \n ") == ""
