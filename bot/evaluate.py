@@ -30,6 +30,14 @@ NLU_TEST_SET = PROJECT_ROOT / "tests" / "data" / "nlu_test.yml"
 SAFETY_SET = PROJECT_ROOT / "tests" / "data" / "safety_set.yml"
 
 
+def quiet_rasa_logs() -> None:
+    """Only errors: Rasa's structured debug log would otherwise print every message parsed."""
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.ERROR)
+    logging.disable(logging.ERROR)  # the missing action server is expected here
+
+
 def load_agent(model: Path = MODEL) -> Any:
     from rasa.core.agent import Agent
 
@@ -179,7 +187,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--nlu", action="store_true")
     parser.add_argument("--safety", action="store_true")
     args = parser.parse_args(argv)
-    logging.disable(logging.ERROR)  # the missing action server is expected here
+    quiet_rasa_logs()
     asyncio.run(_main(args))
     return 0
 

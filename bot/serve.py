@@ -1,6 +1,6 @@
 """Starts the action server and the Rasa server together; Ctrl-C stops both.
 
-    python -m bot.serve           # REST on http://localhost:5005 (make run)
+    python -m bot.serve           # web chat on http://localhost:5005/chat, REST (make run)
     python -m bot.serve --shell   # talk in this terminal (make shell)
 """
 
@@ -61,9 +61,12 @@ def _stop(*processes: subprocess.Popen) -> None:
 
 
 def _next_steps(settings: Settings) -> str:
-    url = f"http://localhost:{settings.rasa_port}/webhooks/rest/webhook"
+    base = f"http://localhost:{settings.rasa_port}"
+    url = f"{base}/webhooks/rest/webhook"
     return (
         "\nHelping Hands is running.\n"
+        f"  Open the web chat:     {base}/chat\n"
+        f'  Embed it in a site:    <script src="{base}/chat/widget.js"></script>\n'
         f"  Talk to it over REST:  curl -s {url} -H 'Content-Type: application/json' "
         "-d '{\"sender\": \"demo\", \"message\": \"hi\"}'\n"
         "  Or in a terminal:      make shell\n"

@@ -33,7 +33,20 @@ class Settings:
     session_expiry_minutes: int = 30
     # Messages longer than this are cut before anything else sees them.
     max_message_chars: int = 1000
+    # Request bodies larger than this are not parsed at all (bot/message_guard.py). Big enough
+    # for a pasted 100,000-character message (which is then cut to max_message_chars).
+    max_body_bytes: int = 256 * 1024
+    # Sender ids longer than this are refused (Rasa's REST clients use 32-character uuids).
+    max_sender_chars: int = 128
+    # Per-sender token bucket: a burst of up to rate_limit_messages, refilled at
+    # rate_limit_messages per rate_limit_seconds (20 per 60 s: one more every 3 s).
+    rate_limit_messages: int = 20
+    rate_limit_seconds: int = 60
+    # At most this many senders are remembered by the rate limiter; idle ones go first.
+    rate_limit_max_senders: int = 10_000
     allowed_origins: list[str] = field(default_factory=lambda: ["*"])
+    # Where the web chat's quick exit button (and Escape pressed twice) sends the browser.
+    quick_exit_url: str = "https://www.bbc.co.uk/weather"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -47,5 +60,13 @@ class Settings:
                 "HH_SESSION_EXPIRY_MINUTES", cls.session_expiry_minutes
             ),
             max_message_chars=_env_int("HH_MAX_MESSAGE_CHARS", cls.max_message_chars),
+            max_body_bytes=_env_int("HH_MAX_BODY_BYTES", cls.max_body_bytes),
+            max_sender_chars=_env_int("HH_MAX_SENDER_CHARS", cls.max_sender_chars),
+            rate_limit_messages=_env_int("HH_RATE_LIMIT_MESSAGES", cls.rate_limit_messages),
+            rate_limit_seconds=_env_int("HH_RATE_LIMIT_SECONDS", cls.rate_limit_seconds),
+            rate_limit_max_senders=_env_int(
+                "HH_RATE_LIMIT_MAX_SENDERS", cls.rate_limit_max_senders
+            ),
             allowed_origins=_env_list("HH_ALLOWED_ORIGINS", ["*"]),
+            quick_exit_url=os.environ.get("HH_QUICK_EXIT_URL", "").strip() or cls.quick_exit_url,
         )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
+import os
+import logging
 import socket
 import subprocess
 import sys
@@ -24,6 +27,9 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def model_path() -> Path:
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # no per-message debug lines in test output
     assert MODEL.exists(), "no trained model: run `make train` (make test does it first)"
     return MODEL
 
@@ -94,3 +100,85 @@ def conversation(agent):
         return await agent.handle_text(text, sender_id=sender)
 
     return say
+
+
+class RestServer:
+    """`rasa run` with the real credentials.yml, talked to over HTTP like any REST client.
+
+    Custom actions point at a port where nothing listens, so the server stands alone.
+    """
+
+    def __init__(self, model: Path, workdir: Path) -> None:
+        self.model = model
+        self.workdir = workdir
+        self.port = free_port()
+        self.log = workdir / "rasa.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def webhook(self) -> str:
+        return "/webhooks/rest/webhook"
+
+    def start(self) -> None:
+        endpoints = self.workdir / "endpoints.yml"
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{free_port()}/webhook"\n',
+            encoding="utf-8",
+        )
+        rasa = str(Path(sys.executable).parent / "rasa")
+        command = [rasa, "run", "--model", str(self.model), "--port", str(self.port)]
+        command += ["--credentials", "credentials.yml", "--endpoints", str(endpoints)]
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "RASA_TELEMETRY_ENABLED": "false",
+        }
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/webhooks/rest/", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        tail = "\n".join(self.log_text().splitlines()[-30:])
+        raise RuntimeError(f"the Rasa server did not start; the end of its log:\n{tail}")
+
+    def post(self, body: bytes) -> tuple[int, str]:
+        """POST raw bytes to the REST webhook: (HTTP status, response body as text)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            headers = {"Content-Type": "application/json"}
+            connection.request("POST", self.webhook, body=body, headers=headers)
+            reply = connection.getresponse()
+            return reply.status, reply.read().decode("utf-8", errors="replace")
+        finally:
+            connection.close()
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def rest_server(model_path, tmp_path_factory):
+    """The real Rasa server on a free port, shared by the bad-input and fuzz tests."""
+    server = RestServer(model_path, tmp_path_factory.mktemp("rest_server"))
+    server.start()
+    yield server
+    server.stop()
