@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -10,7 +10,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.audience import audience_from_text
 from bot.content_files import audience_words
-
 
 ASK_AUDIENCE = "utter_ask_audience"
 
@@ -29,16 +28,16 @@ def _already_asked(tracker: Tracker) -> bool:
 class ActionSetAudience(Action):
     """Sets `audience` and `age_band` from what the user said about themselves."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_set_audience"
 
     async def run(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[Dict[Text, Any]]:
-        events: List[Dict[Text, Any]] = [SlotSet("audience_asked", True)]
+        domain: Dict[str, Any],
+    ) -> List[Dict[str, Any]]:
+        events: List[Dict[str, Any]] = [SlotSet("audience_asked", True)]
         chosen = next(tracker.get_latest_entity_values("audience"), None)
         text = tracker.latest_message.get("text") or ""
         detected, band = audience_from_text(text, audience_words()["audiences"])
@@ -53,15 +52,15 @@ class ActionSetAudience(Action):
 class ActionOfferAudienceChoice(Action):
     """After an answer: asks who the question is for, once, if we don't know yet."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_offer_audience_choice"
 
     async def run(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[Dict[Text, Any]]:
+        domain: Dict[str, Any],
+    ) -> List[Dict[str, Any]]:
         if tracker.get_slot("audience") or _already_asked(tracker):
             return []
         dispatcher.utter_message(response=ASK_AUDIENCE)

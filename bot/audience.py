@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Sequence
 
 AUDIENCES = ("young_person", "parent", "friend", "professional")
 # "i'm 14", "i am 14", "im 14", "14 years old", "14yo"
@@ -16,7 +16,7 @@ _SCHOOL_YEAR = re.compile(r"\byear\s+(\d{1,2})\b")
 _YEAR_TO_AGE = 4
 
 
-def age_band(age: int) -> Optional[str]:
+def age_band(age: int) -> str | None:
     if age < 13:
         return "under_13"
     if age < 16:
@@ -26,7 +26,7 @@ def age_band(age: int) -> Optional[str]:
     return None
 
 
-def own_age(text: str) -> Optional[int]:
+def own_age(text: str) -> int | None:
     match = _OWN_AGE.search(text)
     if match:
         return int(match.group(1) or match.group(2))
@@ -38,7 +38,7 @@ def own_age(text: str) -> Optional[int]:
 
 def audience_from_text(
     text: str, phrases: Mapping[str, Sequence[str]]
-) -> tuple[Optional[str], Optional[str]]:
+) -> tuple[str | None, str | None]:
     """(audience, age_band) from a message in which the user says who they are."""
     text = text.lower()
     age = own_age(text)

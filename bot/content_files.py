@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ import yaml
 from bot.settings import CONTENT_DIR, PATTERNS_DIR
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_yaml(path: Path) -> Any:
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle)

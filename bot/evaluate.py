@@ -2,7 +2,11 @@
 
     python -m bot.evaluate            # both reports (make evaluate)
     python -m bot.evaluate --nlu      # intent accuracy and macro-F1 on tests/data/nlu_test.yml
-    python -m bot.evaluate --safety   # escalation recall and false alarms on tests/data/safety_set.yml
+    python -m bot.evaluate --safety   # escalation recall and false alarms on the safety sets
+
+The blind held-out safety set (tests/data/safety_set.yml) is only ever measured: its misses are
+not printed, so nobody tunes the safety layer to it. The development set
+(tests/data/safety_dev.yml) is for error analysis (--verbose lists its misses).
 
 Every message is sent through the trained model the way a user's would be: the NLU set through
 the whole NLU pipeline (normaliser, DIET, safety layer, fallback), the safety set as the first
@@ -19,7 +23,7 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -28,6 +32,8 @@ from bot.settings import PROJECT_ROOT
 MODEL = PROJECT_ROOT / "models" / "helping-hands.tar.gz"
 NLU_TEST_SET = PROJECT_ROOT / "tests" / "data" / "nlu_test.yml"
 SAFETY_SET = PROJECT_ROOT / "tests" / "data" / "safety_set.yml"
+# Looked at while building the safety layer, so its figures are optimistic; reported apart.
+SAFETY_DEV_SET = PROJECT_ROOT / "tests" / "data" / "safety_dev.yml"
 
 
 def quiet_rasa_logs() -> None:
@@ -78,7 +84,7 @@ async def evaluate_nlu(agent: Any, examples: list[tuple[str, str]]) -> NluReport
         total=len(truth),
         accuracy=float(accuracy_score(truth, predicted)),
         macro_f1=float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)),
-        per_intent_f1=dict(zip(labels, map(float, per_intent))),
+        per_intent_f1=dict(zip(labels, map(float, per_intent), strict=True)),
         errors=errors,
     )
 
@@ -88,7 +94,7 @@ def safety_messages(path: Path = SAFETY_SET) -> list[dict[str, Any]]:
         return yaml.safe_load(handle)["messages"]
 
 
-def escalation_in(replies: list[dict[str, Any]]) -> Optional[dict[str, Any]]:
+def escalation_in(replies: list[dict[str, Any]]) -> dict[str, Any] | None:
     for reply in replies:
         custom = reply.get("custom") or {}
         if "escalation" in custom:
@@ -123,7 +129,9 @@ async def evaluate_safety(agent: Any, messages: list[dict[str, Any]]) -> SafetyR
         if level == "none":
             benign += 1
             if payload:
-                false_alarms.append({**item, "got": payload["level"], "reason_got": payload["reason"]})
+                false_alarms.append(
+                    {**item, "got": payload["level"], "reason_got": payload["reason"]}
+                )
                 alarms_by_kind[item.get("kind", "other")] += 1
             continue
         # An emergency must be answered as one; for urgent, any escalation is a catch.
@@ -158,16 +166,22 @@ def print_nlu(report: NluReport) -> None:
         print(f"    wrong  {truth:>28} -> {guess:<28} {text}")
 
 
-def print_safety(report: SafetyReport) -> None:
-    print(f"\nSafety on {SAFETY_SET.relative_to(PROJECT_ROOT)} "
-          f"({report.danger} danger, {report.benign} benign; each a new conversation)")
+def print_safety(report: SafetyReport, path: Path, show_texts: bool) -> None:
+    print(
+        f"\nSafety on {path.relative_to(PROJECT_ROOT)} "
+        f"({report.danger} danger, {report.benign} benign; each a new conversation)"
+    )
     for level, recall in report.recall_by_level.items():
         print(f"  recall {level:<17} {recall:.1%}")
     for reason, recall in report.recall_by_reason.items():
         print(f"  recall {reason:<17} {recall:.1%}")
     print(f"  reason as labelled       {report.reason_agreement:.1%} of escalations")
-    print(f"  false alarms             {report.false_alarm_rate:.1%} "
-          f"({len(report.false_alarms)} of {report.benign}) {report.false_alarms_by_kind}")
+    print(
+        f"  false alarms             {report.false_alarm_rate:.1%} "
+        f"({len(report.false_alarms)} of {report.benign}) {report.false_alarms_by_kind}"
+    )
+    if not show_texts:
+        return
     for miss in report.misses:
         print(f"    MISSED {miss['level']}/{miss['reason']} (got {miss['got']}): {miss['text']}")
     for alarm in report.false_alarms:
@@ -179,13 +193,20 @@ async def _main(args: argparse.Namespace) -> None:
     if not args.safety:
         print_nlu(await evaluate_nlu(agent, nlu_examples()))
     if not args.nlu:
-        print_safety(await evaluate_safety(agent, safety_messages()))
+        for path, show_texts in ((SAFETY_DEV_SET, args.verbose), (SAFETY_SET, False)):
+            report = await evaluate_safety(agent, safety_messages(path))
+            print_safety(report, path, show_texts)
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--nlu", action="store_true")
     parser.add_argument("--safety", action="store_true")
+    parser.add_argument(
+        "--verbose", action="store_true", help="list misses and false alarms of the dev set only"
+    )
     args = parser.parse_args(argv)
     quiet_rasa_logs()
     asyncio.run(_main(args))

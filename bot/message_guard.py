@@ -41,7 +41,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping
 
 import yaml
 
@@ -110,7 +110,9 @@ class GuardReplies:
     def load(cls, max_chars: int, path: Path = REPLIES_FILE) -> GuardReplies:
         with open(path, encoding="utf-8") as handle:
             texts = yaml.safe_load(handle)["replies"]
-        missing = REPLY_KEYS - set(texts)
+        missing = {
+            k for k in REPLY_KEYS if not isinstance(texts.get(k), str) or not texts[k].strip()
+        }
         if missing:
             raise ValueError(f"{path} has no reply for: {', '.join(sorted(missing))}")
         return cls({k: str(v).replace("{max_chars}", str(max_chars)) for k, v in texts.items()})
@@ -126,7 +128,7 @@ class CleanMessage:
 
     sender: str
     text: str
-    metadata: Optional[dict[str, Any]] = None
+    metadata: dict[str, Any] | None = None
     was_cut: bool = False
 
 
@@ -139,8 +141,8 @@ class GuardResult:
     """
 
     status: int = 200
-    message: Optional[CleanMessage] = None
-    problem: Optional[Problem] = None
+    message: CleanMessage | None = None
+    problem: Problem | None = None
     replies: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -183,7 +185,7 @@ def _depth(value: Any, limit: int) -> int:
     return 1 + max((_depth(child, limit - 1) for child in children), default=0)
 
 
-def clean_metadata(metadata: Any) -> Optional[dict[str, Any]]:
+def clean_metadata(metadata: Any) -> dict[str, Any] | None:
     """The metadata if it is a JSON object Rasa can store safely, else None."""
     if not isinstance(metadata, dict) or _depth(metadata, MAX_METADATA_DEPTH) > MAX_METADATA_DEPTH:
         return None
@@ -198,7 +200,7 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_body(body: bytes, max_bytes: int) -> tuple[Any, Optional[Problem]]:
+def parse_body(body: bytes, max_bytes: int) -> tuple[Any, Problem | None]:
     """The JSON value of a request body, or the problem that stops it being read."""
     if len(body) > max_bytes:
         return None, Problem.TOO_LARGE
@@ -278,7 +280,7 @@ class MessageGuard:
     def from_settings(
         cls,
         settings: Settings,
-        redact: Optional[Redact] = None,
+        redact: Redact | None = None,
         clock: Clock = time.monotonic,
     ) -> MessageGuard:
         """Reads the replies file once. `redact` defaults to bot.redact.redact if it exists."""

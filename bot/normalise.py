@@ -36,7 +36,7 @@ class Normaliser:
     is_known: Callable[[str], bool]
 
     @classmethod
-    def from_rules(cls, rules: Mapping[str, Any], vocabulary: Collection[str]) -> "Normaliser":
+    def from_rules(cls, rules: Mapping[str, Any], vocabulary: Collection[str]) -> Normaliser:
         words = {str(k).lower(): str(v).lower() for k, v in rules.get("words", {}).items()}
         phrases = {str(k).lower(): str(v).lower() for k, v in rules.get("phrases", {}).items()}
         known = frozenset(vocabulary) | frozenset(words.values())

@@ -63,7 +63,7 @@ REASON_PRIORITY = (
 EMERGENCY_REASONS = ("immediate_danger", "self_harm")
 # The classifier alone raises the alarm when its top intent is a safety intent this confident.
 DEFAULT_CLASSIFIER_THRESHOLD = 0.5
-FIRST_PERSON = frozenset({"i", "me", "myself", "im", "i'm"})
+FIRST_PERSON = frozenset({"i", "me", "my", "myself", "im", "i'm"})
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Starts the action server and the Rasa server together; Ctrl-C stops both.
 
-    python -m bot.serve           # web chat on http://localhost:5005/chat, REST (make run)
-    python -m bot.serve --shell   # talk in this terminal (make shell)
+python -m bot.serve           # web chat on http://localhost:5005/chat, REST (make run)
+python -m bot.serve --shell   # talk in this terminal (make shell)
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def _next_steps(settings: Settings) -> str:
         f"  Open the web chat:     {base}/chat\n"
         f'  Embed it in a site:    <script src="{base}/chat/widget.js"></script>\n'
         f"  Talk to it over REST:  curl -s {url} -H 'Content-Type: application/json' "
-        "-d '{\"sender\": \"demo\", \"message\": \"hi\"}'\n"
+        '-d \'{"sender": "demo", "message": "hi"}\'\n'
         "  Or in a terminal:      make shell\n"
         "  Stop:                  Ctrl-C\n"
     )

@@ -49,11 +49,9 @@ class Settings:
     quick_exit_url: str = "https://www.bbc.co.uk/weather"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         return cls(
-            spacy_model_dir=Path(
-                os.environ.get("HH_SPACY_MODEL", str(cls.spacy_model_dir))
-            ),
+            spacy_model_dir=Path(os.environ.get("HH_SPACY_MODEL", str(cls.spacy_model_dir))),
             rasa_port=_env_int("HH_RASA_PORT", cls.rasa_port),
             action_port=_env_int("HH_ACTION_PORT", cls.action_port),
             session_expiry_minutes=_env_int(

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import traceback
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -54,15 +54,15 @@ def where_it_failed(error: BaseException) -> str:
 class SafeRestInput(RestInput):
     """POST /webhooks/rest/webhook, checked by the message guard first."""
 
-    def __init__(self, guard: Optional[MessageGuard] = None) -> None:
+    def __init__(self, guard: MessageGuard | None = None) -> None:
         self.guard = guard or MessageGuard.from_settings(Settings.from_env())
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> SafeRestInput:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> SafeRestInput:
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -98,7 +98,7 @@ class SafeRestInput(RestInput):
 
     async def _ask_bot(
         self, result: GuardResult, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> list[Dict[Text, Any]]:
+    ) -> list[dict[str, Any]]:
         message = result.message
         collector = CollectingOutputChannel()
         await on_new_message(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -19,14 +19,12 @@ from bot.settings import Settings
 
 
 # Registered as a featurizer so the recipe runs it, in order, on training data and messages.
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class TextNormaliser(GraphComponent):
     """Text-speak, repeated letters and misspellings to plain words (bot/normalise.py)."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {"spacy_model": None}
 
     def __init__(self, normaliser: Normaliser) -> None:
@@ -35,17 +33,17 @@ class TextNormaliser(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "TextNormaliser":
+    ) -> TextNormaliser:
         path = config.get("spacy_model") or str(Settings.from_env().spacy_model_dir)
         vocabulary = vocabulary_from_spacy(load_pipeline(path))
         return cls(Normaliser.from_rules(normalisation_rules(), vocabulary))
 
     def _normalise(self, message: Message) -> None:
-        text: Optional[Text] = message.get(TEXT)
+        text: str | None = message.get(TEXT)
         if text:
             message.set(TEXT, self._normaliser.normalise(text))
 

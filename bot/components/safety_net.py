@@ -10,7 +10,7 @@ which bot/policies/safety_policy.py adds up across the conversation.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -37,7 +37,7 @@ SIGNS_INTENT = "ask_signs"
 SPACY_DOC = "text_spacy_doc"
 
 
-def entities_for(assessment: Assessment, intent_name: str) -> List[Dict[Text, Any]]:
+def entities_for(assessment: Assessment, intent_name: str) -> List[Dict[str, Any]]:
     """The entities this component adds for an assessment (pure, for tests)."""
     values: List[tuple[str, str]] = []
     if assessment.is_danger:
@@ -56,14 +56,12 @@ def entities_for(assessment: Assessment, intent_name: str) -> List[Dict[Text, An
     ]
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class SafetyNetClassifier(GraphComponent):
     """Danger always wins: rules over lemmas plus the classifier's safety probabilities."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {"spacy_model": None, "classifier_threshold": 0.5}
 
     def __init__(self, net: SafetyNet) -> None:
@@ -72,11 +70,11 @@ class SafetyNetClassifier(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SafetyNetClassifier":
+    ) -> SafetyNetClassifier:
         path = config.get("spacy_model") or str(Settings.from_env().spacy_model_dir)
         net = SafetyNet.from_files(
             load_pipeline(path), classifier_threshold=config["classifier_threshold"]

@@ -14,7 +14,7 @@ The decision itself is the pure function `next_safety_action`, tested without Ra
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Text
+from typing import Any, Dict, List, Sequence
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -38,8 +38,8 @@ CUMULATIVE_REASON = "exploitation"
 class Turn:
     """What the policy needs to know of one event (pure data, for `next_safety_action`)."""
 
-    action: Optional[str] = None
-    danger_level: Optional[str] = None
+    action: str | None = None
+    danger_level: str | None = None
     signs: tuple[str, ...] = ()
 
     @property
@@ -47,7 +47,7 @@ class Turn:
         return self.action is None
 
 
-def next_safety_action(turns: Sequence[Turn]) -> tuple[Optional[str], bool]:
+def next_safety_action(turns: Sequence[Turn]) -> tuple[str | None, bool]:
     """The action the safety sequence requires next, and whether it is for added-up signs.
 
     `turns` are this session's events, oldest first; the last one is what just happened.
@@ -93,13 +93,13 @@ class SafetyPolicy(Policy):
     """Deterministic, highest-priority escalation (see the module docstring)."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         # Above RulePolicy (6): a tie in confidence goes to the higher priority.
         return {"priority": 7}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -120,7 +120,7 @@ class SafetyPolicy(Policy):
         self,
         tracker: DialogueStateTracker,
         domain: Domain,
-        rule_only_data: Optional[Dict[Text, Any]] = None,
+        rule_only_data: Dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
@@ -144,10 +144,10 @@ class SafetyPolicy(Policy):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "SafetyPolicy":
+    ) -> SafetyPolicy:
         return cls(config, model_storage, resource, execution_context)

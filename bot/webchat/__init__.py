@@ -1,1 +1,1 @@
-"""The web chat: a Rasa input channel that serves the chat page, the embed widget and its webhook."""
+"""The web chat: a Rasa input channel serving the chat page, the embed widget and a webhook."""

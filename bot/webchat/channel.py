@@ -5,7 +5,12 @@
     GET  /chat/static/<f>   the page's own CSS and JavaScript (nothing is loaded from elsewhere)
     GET  /chat/health       {"status": "ok"} once the model is loaded, else 503
     POST /chat/webhook      {"sender": <random id>, "message": <text>} -> the bot's replies, the
-                            same list of {"text", "buttons", "custom", ...} as Rasa's REST channel
+                            same list of {"text", "buttons", "custom", ...} as the REST channel
+
+The webhook is the REST channel's (bot/channels/rest.py): the same message guard (bad input,
+long messages, floods get a kind reply) and the same JSON, answered under /chat so the page
+talks to its own origin. Only while the model is still loading does it answer 503, which the
+page shows as "couldn't reach Helping Hands" with a "Try again" button.
 
 Anonymity (../../shared/DESIGN.md): no cookies, no message text in the logs, sender ids that the
 browser makes up per tab.
@@ -14,21 +19,18 @@ browser makes up per tab.
 from __future__ import annotations
 
 import html
-import logging
-import re
-from asyncio import CancelledError
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable
 from urllib.parse import urlsplit
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.rest import SafeRestInput
+from bot.message_guard import MessageGuard
 from bot.settings import Settings
-
-logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # The only files served, with their types: nothing else under static/ (or elsewhere) is reachable.
@@ -36,8 +38,6 @@ STATIC_FILES = {
     "chat.css": "text/css; charset=utf-8",
     "chat.js": "text/javascript; charset=utf-8",
 }
-SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-MAX_BODY_BYTES = 16 * 1024
 EXIT_URL_PLACEHOLDER = "{{QUICK_EXIT_URL}}"
 
 COMMON_HEADERS = {
@@ -72,24 +72,31 @@ def render_page(template: str, quick_exit_url: str) -> str:
     return template.replace(EXIT_URL_PLACEHOLDER, html.escape(url, quote=True))
 
 
-class WebChatInput(InputChannel):
+def _is_ready(request: Request) -> bool:
+    agent = getattr(request.app.ctx, "agent", None)
+    return agent is not None and agent.is_ready()
+
+
+class WebChatInput(SafeRestInput):
     """The Helping Hands web chat. In credentials.yml: `bot.webchat.channel.WebChatInput:`."""
 
-    def __init__(self, settings: Optional[Settings] = None) -> None:
+    def __init__(self, settings: Settings | None = None, guard: MessageGuard | None = None) -> None:
         self.settings = settings or Settings.from_env()
+        # Its own guard, so the web chat and the REST channel each keep their own rate limits.
+        super().__init__(guard or MessageGuard.from_settings(self.settings))
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "webchat"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WebChatInput:
         return cls()
 
-    def url_prefix(self) -> Text:
+    def url_prefix(self) -> str:
         return "/chat"
 
-    def _page_headers(self) -> Dict[str, str]:
+    def _page_headers(self) -> dict[str, str]:
         return {
             **COMMON_HEADERS,
             "Content-Security-Policy": content_security_policy(self.settings.allowed_origins),
@@ -103,7 +110,6 @@ class WebChatInput(InputChannel):
         )
         widget = (STATIC_DIR / "widget.js").read_bytes()
         assets = {name: (STATIC_DIR / name).read_bytes() for name in STATIC_FILES}
-        max_chars = self.settings.max_message_chars
         webchat = Blueprint("helping_hands_webchat", __name__)
 
         @webchat.route("/", methods=["GET"])
@@ -131,45 +137,16 @@ class WebChatInput(InputChannel):
 
         @webchat.route("/health", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
-            agent = getattr(request.app.ctx, "agent", None)
-            if agent is None or not agent.is_ready():
+            if not _is_ready(request):
                 return response.json({"status": "loading"}, status=503, headers=COMMON_HEADERS)
             return response.json({"status": "ok"}, headers=COMMON_HEADERS)
 
         @webchat.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if len(request.body or b"") > MAX_BODY_BYTES:
-                return response.json({"error": "message too long"}, status=413)
-            try:
-                body = request.json
-            except Exception:  # Sanic raises its own InvalidUsage on broken JSON
-                body = None
-            if not isinstance(body, dict):
-                return response.json({"error": "expected a JSON object"}, status=400)
-            sender = body.get("sender")
-            text = body.get("message")
-            if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
-                return response.json({"error": "sender must be a random id"}, status=400)
-            if not isinstance(text, str) or not text.strip():
-                return response.json({"error": "message must be non-empty text"}, status=400)
-            agent = getattr(request.app.ctx, "agent", None)
-            if agent is None or not agent.is_ready():
-                # Still loading the model (or it failed to load): the page offers "Try again".
-                return response.json({"error": "not ready"}, status=503)
-            collector = CollectingOutputChannel()
-            message = UserMessage(
-                text[:max_chars], collector, sender, input_channel=self.name()
-            )
-            no_store = {"Cache-Control": "no-store"}
-            # Never log what was typed (DESIGN.md, anonymity): only that something failed.
-            try:
-                await on_new_message(message)
-            except CancelledError:
-                logger.error("webchat: handling a message timed out")
-                return response.json({"error": "timed out"}, status=503, headers=no_store)
-            except Exception:
-                logger.exception("webchat: handling a message failed")
-                return response.json({"error": "failed"}, status=500, headers=no_store)
-            return response.json(collector.messages, headers=no_store)
+            if not _is_ready(request):
+                return response.json(
+                    {"error": "starting up"}, status=503, headers={"Cache-Control": "no-store"}
+                )
+            return await self.answer(request.body or b"", on_new_message)
 
         return webchat

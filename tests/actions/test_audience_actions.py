@@ -22,7 +22,11 @@ def tracker(text="", slots=None, entities=(), events=()):
     return Tracker(
         sender_id="test",
         slots={"audience": None, "age_band": None, "audience_asked": False, **(slots or {})},
-        latest_message={"text": text, "intent": {"name": "tell_who_i_am"}, "entities": list(entities)},
+        latest_message={
+            "text": text,
+            "intent": {"name": "tell_who_i_am"},
+            "entities": list(entities),
+        },
         events=list(events),
         paused=False,
         followup_action=None,
@@ -33,7 +37,11 @@ def tracker(text="", slots=None, entities=(), events=()):
 
 @pytest.mark.parametrize(
     "text, audience, band",
-    [("im a mum", "parent", None), ("i'm 14", "young_person", "13_15"), ("for a friend", "friend", None)],
+    [
+        ("im a mum", "parent", None),
+        ("i'm 14", "young_person", "13_15"),
+        ("for a friend", "friend", None),
+    ],
 )
 async def test_set_audience_from_words(domain, text, audience, band):
     dispatcher = CollectingDispatcher()

@@ -81,7 +81,9 @@ def test_every_payload_service_is_exactly_a_registered_one(responses):
 
 
 KNOWN_NUMBERS = {"999", "0800 1111", "0808 800 5000", "101", "116 123", "85258", "0808 1000 900"}
-NUMBER = re.compile(r"(?<![\w.])(?:0\d{3} \d{4} \d{3}|0\d{3} \d{3} \d{3,4}|0\d{3} \d{4}|\d{3} \d{3}|\d{3,5})(?!\w)")
+NUMBER = re.compile(
+    r"(?<![\w.])(?:0\d{3} \d{4} \d{3}|0\d{3} \d{3} \d{3,4}|0\d{3} \d{4}|\d{3} \d{3}|\d{3,5})(?!\w)"
+)
 
 
 def test_every_number_in_a_reply_is_a_real_service_number(responses):
@@ -135,7 +137,9 @@ def young_person_texts(responses):
         if name == "utter_signs":
             continue  # adult-facing by design: warning signs for parents and staff
         for variation in variations:
-            audiences = {c["value"] for c in variation.get("condition", []) if c["name"] == "audience"}
+            audiences = {
+                c["value"] for c in variation.get("condition", []) if c["name"] == "audience"
+            }
             if not variation.get("condition") or audiences & {"young_person", "friend", None}:
                 if len(variation.get("text", "").split()) >= 12:
                     yield name, variation["text"]

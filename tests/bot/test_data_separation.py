@@ -22,8 +22,12 @@ def _training_texts() -> set[str]:
 
 def _held_out_texts() -> set[str]:
     nlu = load_data(str(PROJECT_ROOT / "tests" / "data" / "nlu_test.yml"))
-    with open(PROJECT_ROOT / "tests" / "data" / "safety_set.yml", encoding="utf-8") as handle:
-        safety = yaml.safe_load(handle)["messages"]
+    safety = []
+    for name in ("safety_set.yml", "safety_dev.yml"):
+        path = PROJECT_ROOT / "tests" / "data" / name
+        if path.exists():
+            with open(path, encoding="utf-8") as handle:
+                safety += yaml.safe_load(handle)["messages"]
     return {_key(m.get("text")) for m in nlu.intent_examples} | {_key(m["text"]) for m in safety}
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import http.client
-import os
 import logging
+import os
 import socket
 import subprocess
 import sys

@@ -10,6 +10,7 @@ import yaml
 from bot.evaluate import escalation_in
 from bot.settings import PROJECT_ROOT
 
+
 @pytest.fixture(scope="module")
 def responses():
     with open(PROJECT_ROOT / "domain.yml", encoding="utf-8") as handle:

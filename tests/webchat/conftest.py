@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.settings import PROJECT_ROOT
 
@@ -107,8 +108,11 @@ def chat_server(tmp_path_factory) -> ChatServer:
         "RASA_TELEMETRY_ENABLED": "false",
     }
     action_port, rasa_port = free_port(), free_port()
+    # The project's endpoints.yml (its tracker store too), pointed at this action server.
+    config = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text()) or {}
+    config["action_endpoint"] = {"url": f"http://127.0.0.1:{action_port}/webhook"}
     endpoints = work / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    endpoints.write_text(yaml.safe_dump(config))
     action_log, rasa_log = work / "actions.log", work / "rasa.log"
     actions = server = None
     try:
@@ -177,8 +181,7 @@ def site(tmp_path_factory, chat_server) -> Site:
     (root / "neutral.html").write_text(page.format(title="Weather", body="<p>Sunny.</p>"))
     (root / "start.html").write_text(page.format(title="Start", body="<p>Start page.</p>"))
     widget = (
-        f'<script src="{chat_server.base}/chat/widget.js" '
-        f'data-exit-url="{site.neutral}"></script>'
+        f'<script src="{chat_server.base}/chat/widget.js" data-exit-url="{site.neutral}"></script>'
     )
     school = (
         "<p>Welcome to Hillside School. Term starts on Monday.</p>"
