@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from bot.settings import CONTENT_DIR, PATTERNS_DIR
+from bot.settings import CONTENT_DIR, PATTERNS_DIR, PROJECT_ROOT
 
 
 @cache
@@ -43,3 +43,16 @@ def audience_words() -> dict[str, Any]:
 
 def safety_context() -> dict[str, Any]:
     return load_yaml(PATTERNS_DIR / "context.yml")
+
+
+def button_payloads() -> list[str]:
+    """Every button payload in domain.yml, as Rasa sends it ({{ }} in the file is { })."""
+    responses = load_yaml(PROJECT_ROOT / "domain.yml")["responses"]
+    return sorted(
+        {
+            str(button["payload"]).replace("{{", "{").replace("}}", "}")
+            for variations in responses.values()
+            for variation in variations
+            for button in variation.get("buttons") or []
+        }
+    )

@@ -45,6 +45,7 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
+from bot import content_files
 from bot.settings import CONTENT_DIR, Settings
 
 REPLIES_FILE = CONTENT_DIR / "guard_replies.yml"
@@ -268,8 +269,10 @@ class MessageGuard:
         max_body_bytes: int = Settings.max_body_bytes,
         max_sender_chars: int = Settings.max_sender_chars,
         redact: Redact = identity,
+        button_payloads: frozenset[str] = frozenset(),
     ) -> None:
         self.replies = replies
+        self.button_payloads = button_payloads
         self.limiter = limiter
         self.max_message_chars = max_message_chars
         self.max_body_bytes = max_body_bytes
@@ -297,6 +300,7 @@ class MessageGuard:
             max_body_bytes=settings.max_body_bytes,
             max_sender_chars=settings.max_sender_chars,
             redact=redact if redact is not None else default_redact(),
+            button_payloads=frozenset(content_files.button_payloads()),
         )
 
     def check(self, body: Any) -> GuardResult:
@@ -335,7 +339,7 @@ class MessageGuard:
             return self.refuse(Problem.EMPTY, sender)
         if not isinstance(text, str):
             return self.refuse(Problem.NOT_TEXT, sender)
-        text = clean_text(text).strip()
+        text = without_command_prefix(clean_text(text).strip(), self.button_payloads)
         if is_blank(text):
             return self.refuse(Problem.EMPTY, sender)
         if not self.limiter.allow(sender):
@@ -351,6 +355,18 @@ class MessageGuard:
         )
         notices = [self.replies.reply("cut", sender)] if was_cut else []
         return GuardResult(message=message, replies=notices)
+
+
+def without_command_prefix(text: str, button_payloads: frozenset[str]) -> str:
+    """Only our own buttons may speak to Rasa in "/intent" syntax.
+
+    Rasa reads any message starting with "/" as an intent, skipping the whole NLU pipeline, the
+    safety layer included: "/kms" would not escalate. Anything typed that is not exactly one of
+    the domain's button payloads loses its leading slashes and is read like any other message.
+    """
+    if not text.startswith("/") or text in button_payloads:
+        return text
+    return text.lstrip("/").lstrip()
 
 
 def default_redact() -> Redact:

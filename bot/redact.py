@@ -25,7 +25,7 @@ _APOSTROPHE = "['’]"
 _WORD = r"[a-z](?:[a-z'’-]*[a-z])?"
 _HANDLE = r"@?[a-z0-9_](?:[a-z0-9_.]*[a-z0-9_])?"
 _MACRO = re.compile(r"(?<!\?P)<([a-z_]+)>")
-# A Capitalised word ("Jake", "McDonald", "O'Brien", "Smith-Jones").
+# Two or more Capitalised words in a row ("Jake Thompson", "Liam O'Brien", "Ann Smith-Jones").
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][A-Za-z'’-]*[a-z](?:[ \t]+[A-Z][A-Za-z'’-]*[a-z]\b)+")
 _POSSESSIVE = re.compile(r"['’]s$")
 
@@ -125,6 +125,8 @@ class Redactor:
         return _national_digits(text) not in self._keep_numbers
 
     def _is_handle(self, text: str) -> bool:
+        if not re.search(r"[a-z]", text, re.IGNORECASE):
+            return False  # "my snap is 2 days old"
         if text.startswith("@") or re.search(r"[\d_.]", text):
             return True
         return not self._is_ordinary(text)

@@ -90,6 +90,12 @@ class ExpiringInMemoryTrackerStore(InMemoryTrackerStore):
             logger.debug("Forgot %d idle conversation(s).", forgotten)
         return forgotten
 
+    def close(self) -> None:
+        """Cancels the sweep timer (the conversations stay until they expire or the process ends)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
     def _schedule_sweep(self) -> None:
         """Runs `forget_expired` when the oldest conversation expires, if nothing else does."""
         if self._timer is not None or not self._last_active:

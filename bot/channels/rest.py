@@ -35,6 +35,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import log_privacy
 from bot.message_guard import GuardResult, MessageGuard
 from bot.settings import Settings
 
@@ -55,6 +56,9 @@ class SafeRestInput(RestInput):
     """POST /webhooks/rest/webhook, checked by the message guard first."""
 
     def __init__(self, guard: MessageGuard | None = None) -> None:
+        # The channel is created once, in the Rasa server, after Rasa has set up its logging:
+        # the right moment to keep user text out of the logs (bot/log_privacy.py).
+        log_privacy.install()
         self.guard = guard or MessageGuard.from_settings(Settings.from_env())
 
     @classmethod

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
 import yaml
 
 from bot.content_files import load_yaml, services
+from bot.evaluate import NLU_TEST_SET, SAFETY_DEV_SET, SAFETY_SET, nlu_examples, safety_messages
 from bot.redact import RULES_FILE, redact
 from bot.settings import PROJECT_ROOT
 
@@ -155,6 +155,8 @@ ORDINARY = [
     "he calls me princess and says call me daddy",
     "2 days in the park",
     "3 hours walk",
+    "3 hour drive to my aunties house is torture",
+    "its a 10 min walk from school",
     "i walked 2 miles down the road",
     "he gave me 20 quid on the high street",
     "he's 25 and i'm 14 and he wants to meet at the park",
@@ -178,6 +180,9 @@ ORDINARY = [
     "Year 9 at Manchester Academy",
     "i live with my nan in Leeds",
     "i sent 3 pics",
+    "my snap is 2 days old",
+    "Kayden Lol",
+    "Pls Help",
     "",
     "   ",
     "😭😭😭 pls help",
@@ -209,26 +214,23 @@ def test_every_service_number_is_kept(service):
     assert redact(f"call {number}") == f"call {number}"
 
 
-def _evaluation_messages() -> list[str]:
-    """The held-out sets the safety layer and classifier are judged on (tests/data/)."""
-    safety = yaml.safe_load((PROJECT_ROOT / "tests" / "data" / "safety_set.yml").read_text())
-    messages = [m["text"] for m in safety["messages"]]
-    nlu = yaml.safe_load((PROJECT_ROOT / "tests" / "data" / "nlu_test.yml").read_text())
-    for block in nlu["nlu"]:
-        for line in str(block.get("examples", "")).splitlines():
-            if line.strip().startswith("- "):
-                # "[text](entity)" and "[text]{...}" annotations: keep the text.
-                text = re.sub(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})", r"\1", line.strip()[2:])
-                messages.append(text)
-    return messages
-
-
 def test_no_evaluation_message_is_changed():
-    # If redaction runs before NLU, the safety layer must read these exactly as typed.
-    messages = _evaluation_messages()
+    # The channels redact before NLU: the classifier and the safety layer must read these
+    # exactly as typed.
+    messages = [text for text, _ in nlu_examples(NLU_TEST_SET)]
+    messages += [m["text"] for m in safety_messages(SAFETY_DEV_SET)]
     assert len(messages) > 100
-    changed = {m: redact(m) for m in messages if redact(m) != m}
-    assert not changed
+    assert {m: redact(m) for m in messages if redact(m) != m} == {}
+
+
+def test_no_blind_held_out_message_is_changed():
+    # Counted, never shown: the blind set's texts stay out of test output.
+    if not SAFETY_SET.exists():
+        pytest.skip(f"no blind held-out set at {SAFETY_SET.relative_to(PROJECT_ROOT)}")
+    messages = [m["text"] for m in safety_messages(SAFETY_SET)]
+    assert messages
+    changed = sum(redact(m) != m for m in messages)
+    assert changed == 0, f"{changed} blind held-out safety messages are changed by redact()"
 
 
 @pytest.mark.parametrize("raw", [raw for raw, _ in PHONES + EMAILS + HANDLES + NAMES])

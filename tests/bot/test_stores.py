@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -23,10 +24,22 @@ class FakeClock:
         return self.now
 
 
+_opened: list[ExpiringInMemoryTrackerStore] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_stores():
+    yield
+    while _opened:  # no sweep timer outlives its test
+        _opened.pop().close()
+
+
 def _store(expiry_seconds: float = 60, clock=None) -> ExpiringInMemoryTrackerStore:
-    return ExpiringInMemoryTrackerStore(
+    store = ExpiringInMemoryTrackerStore(
         Domain.empty(), expiry_seconds=expiry_seconds, clock=clock or FakeClock()
     )
+    _opened.append(store)
+    return store
 
 
 async def _say(store: ExpiringInMemoryTrackerStore, sender_id: str, text: str) -> None:
@@ -100,7 +113,7 @@ async def test_full_tracker_is_forgotten_too():
 
 
 async def test_a_quiet_server_forgets_on_time_in_real_time():
-    store = ExpiringInMemoryTrackerStore(Domain.empty(), expiry_seconds=0.2)
+    store = _store(expiry_seconds=0.2, clock=time.monotonic)
     await _say(store, "a1", "zebrafish42")
     assert "a1" in store.store
 
@@ -110,7 +123,7 @@ async def test_a_quiet_server_forgets_on_time_in_real_time():
 
 
 async def test_real_clock_expiry():
-    store = ExpiringInMemoryTrackerStore(Domain.empty(), expiry_seconds=0.2)
+    store = _store(expiry_seconds=0.2, clock=time.monotonic)
     await _say(store, "a1", "zebrafish42")
     await asyncio.sleep(0.3)
 

@@ -241,14 +241,6 @@ AFTER_A_SLASH = {
 
 @pytest.mark.parametrize("kind", SECRETS)
 def test_no_log_line_or_written_file_contains_what_was_typed(run, kind, request):
-    if run.store == "redis" and kind in AFTER_A_SLASH:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="needs bot.log_privacy.install() in the input channels: remove this "
-                "xfail once they call it",
-            )
-        )
     secret = SECRETS[kind].lower().encode()
     found = []
     for path in run.written_files():
