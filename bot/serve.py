@@ -79,6 +79,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--shell", action="store_true", help="chat in this terminal")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    if settings.problems():
+        print("\n".join(settings.problems()), file=sys.stderr)
+        return 2
     os.chdir(PROJECT_ROOT)
     actions = start_action_server(settings)
     health = f"http://localhost:{settings.action_port}/health"

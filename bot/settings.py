@@ -44,9 +44,24 @@ class Settings:
     rate_limit_seconds: int = 60
     # At most this many senders are remembered by the rate limiter; idle ones go first.
     rate_limit_max_senders: int = 10_000
+    # "development" (the default: `make run` on a laptop) or "production".
+    environment: str = "development"
+    # Browser origins (school websites) allowed to call the bot: HH_ALLOWED_ORIGINS, comma
+    # separated. "*" is the default only in development; production must name them.
     allowed_origins: list[str] = field(default_factory=lambda: ["*"])
     # Where the web chat's quick exit button (and Escape pressed twice) sends the browser.
     quick_exit_url: str = "https://www.bbc.co.uk/weather"
+
+    def problems(self) -> list[str]:
+        """Settings that must not be used to serve real users."""
+        found = []
+        if self.environment == "production" and (
+            not self.allowed_origins or "*" in self.allowed_origins
+        ):
+            found.append("HH_ALLOWED_ORIGINS must list the school sites' origins in production")
+        if self.environment not in {"development", "production"}:
+            found.append(f"HH_ENV must be development or production, not {self.environment!r}")
+        return found
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -65,6 +80,9 @@ class Settings:
             rate_limit_max_senders=_env_int(
                 "HH_RATE_LIMIT_MAX_SENDERS", cls.rate_limit_max_senders
             ),
-            allowed_origins=_env_list("HH_ALLOWED_ORIGINS", ["*"]),
+            environment=os.environ.get("HH_ENV", "").strip().lower() or cls.environment,
+            allowed_origins=_env_list(
+                "HH_ALLOWED_ORIGINS", ["*"] if os.environ.get("HH_ENV", "") != "production" else []
+            ),
             quick_exit_url=os.environ.get("HH_QUICK_EXIT_URL", "").strip() or cls.quick_exit_url,
         )
