@@ -2,8 +2,11 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Rasa 3.6 runs on Python 3.10 only.
-PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -1 $$HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
+# Rasa 3.6 runs on Python 3.10 only. The first candidate that really is a working 3.10 wins
+# (a pyenv shim for a version that is not selected exists but fails when run).
+PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10.*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	command -v "$$p" >/dev/null 2>&1 && "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { command -v "$$p"; break; }; \
+	done)
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
@@ -19,7 +22,7 @@ TRAINING_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml data/stories/
 	bot/normalise.py bot/patterns/normalise.yml bot/components/normaliser.py \
 	bot/policies/safety_policy.py $(SPACY_MODEL)/meta.json
 
-.PHONY: help run shell test lint evaluate train spacy setup lock clean
+.PHONY: help run shell test lint evaluate bench train spacy setup lock clean
 
 help: ## Show this help
 	@echo "Helping Hands - a safeguarding assistant (Rasa 3.6)"
@@ -42,6 +45,9 @@ test: setup train ## Run every test: lint, pytest, rasa data validate, conversat
 evaluate: setup train ## Print intent accuracy / macro-F1 and safety recall / false alarms on held-out sets
 	$(PY) -m bot.evaluate
 
+bench: setup train ## Load-test us against Rasa's starter assistant on 127.0.0.1 (about 8 min)
+	$(PY) -m bot.bench $(BENCH_ARGS)
+
 train: $(MODEL) ## Train the model if data, domain or config changed
 
 spacy: $(SPACY_MODEL)/meta.json ## Build our spaCy pipeline
@@ -63,9 +69,12 @@ $(STAMP): requirements.lock
 $(SPACY_MODEL)/meta.json: $(STAMP) bot/spacy_pipeline.py bot/patterns/entities.yml
 	$(PY) -m bot.spacy_pipeline $(SPACY_MODEL)
 
+# The model is stamped with the time training started, so an input edited while it trained
+# makes the next `make` train again.
 $(MODEL): $(STAMP) $(TRAINING_INPUTS)
+	@mkdir -p build && touch build/.train-started
 	$(RASA) train --fixed-model-name helping-hands --out models
-	touch $@
+	touch -r build/.train-started $@
 
 lock: ## Re-resolve requirements.in into requirements.lock (needs the network)
 	rm -rf build/lock-venv && $(PYTHON310) -m venv build/lock-venv
