@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -63,6 +63,10 @@ REASON_PRIORITY = (
 EMERGENCY_REASONS = ("immediate_danger", "self_harm")
 # The classifier alone raises the alarm when its top intent is a safety intent this confident.
 DEFAULT_CLASSIFIER_THRESHOLD = 0.5
+# Reasons the classifier may give to an ordinary relationship between young people of one age.
+PEER_REASONS = frozenset({"exploitation", "friend_at_risk"})
+# Two young people are peers when their ages differ by at most this many years.
+PEER_AGE_GAP = 2
 FIRST_PERSON = frozenset({"i", "me", "my", "myself", "im", "i'm"})
 
 
@@ -70,20 +74,20 @@ FIRST_PERSON = frozenset({"i", "me", "my", "myself", "im", "i'm"})
 class Assessment:
     """What the safety layer concluded about one message."""
 
-    level: Optional[str] = None
-    reason: Optional[str] = None
+    level: str | None = None
+    reason: str | None = None
     sources: tuple[str, ...] = ()
     rule_ids: tuple[str, ...] = ()
-    speaker: Optional[str] = None
+    speaker: str | None = None
     signs: tuple[str, ...] = ()
-    sign_category: Optional[str] = None
+    sign_category: str | None = None
 
     @property
     def is_danger(self) -> bool:
         return self.level is not None
 
     @property
-    def intent(self) -> Optional[str]:
+    def intent(self) -> str | None:
         return REASON_INTENTS[self.reason] if self.reason else None
 
 
@@ -111,9 +115,9 @@ class SafetyNet:
     def from_files(
         cls,
         nlp: Language,
-        pattern_files: Optional[Iterable[Path]] = None,
+        pattern_files: Iterable[Path] | None = None,
         classifier_threshold: float = DEFAULT_CLASSIFIER_THRESHOLD,
-    ) -> "SafetyNet":
+    ) -> SafetyNet:
         files = list(pattern_files or content_files.safety_pattern_files())
         specs = [content_files.load_yaml(path) for path in files]
         net = cls(nlp=nlp, rules={}, classifier_threshold=classifier_threshold)
@@ -148,9 +152,7 @@ class SafetyNet:
     ) -> Assessment:
         return self.assess(self.nlp(text), intent_ranking)
 
-    def assess(
-        self, doc: Doc, intent_ranking: Sequence[Mapping[str, Any]] = ()
-    ) -> Assessment:
+    def assess(self, doc: Doc, intent_ranking: Sequence[Mapping[str, Any]] = ()) -> Assessment:
         context = self._spans(self._context, doc)
         figurative = context.get("figurative", [])
         hits = [
@@ -160,6 +162,10 @@ class SafetyNet:
             if not any(_overlaps(span, f) for f in figurative)
         ]
         classifier_reason = self._classifier_reason(intent_ranking)
+        if not hits and classifier_reason in PEER_REASONS and same_age_peers(doc):
+            # "me and my bf are both 15": the classifier cannot compare ages; the rules can,
+            # and they found no adult. Same-age relationships and gifts are not exploitation.
+            classifier_reason = None
         signs = self._signs_in(doc, figurative)
         sign_category = self._sign_category(doc, signs)
         speaker = self._speaker(context)
@@ -195,7 +201,7 @@ class SafetyNet:
 
     # -- parts of the decision ---------------------------------------------------------------
 
-    def _classifier_reason(self, ranking: Sequence[Mapping[str, Any]]) -> Optional[str]:
+    def _classifier_reason(self, ranking: Sequence[Mapping[str, Any]]) -> str | None:
         if not ranking:
             return None
         top = max(ranking, key=lambda r: r.get("confidence") or 0.0)
@@ -208,7 +214,7 @@ class SafetyNet:
     def _about_someone_else(
         hits: list[tuple[_Rule, Span]],
         context: Mapping[str, list[Span]],
-        classifier_reason: Optional[str],
+        classifier_reason: str | None,
     ) -> bool:
         if any(rule.reason == "friend_at_risk" for rule, _ in hits):
             return True
@@ -218,7 +224,7 @@ class SafetyNet:
         return not any(t.lower_ in FIRST_PERSON for _, span in hits for t in span)
 
     @staticmethod
-    def _speaker(context: Mapping[str, list[Span]]) -> Optional[str]:
+    def _speaker(context: Mapping[str, list[Span]]) -> str | None:
         for speaker in ("parent", "professional"):
             if context.get(speaker):
                 return speaker
@@ -234,7 +240,7 @@ class SafetyNet:
             )
         )
 
-    def _sign_category(self, doc: Doc, signs: tuple[str, ...]) -> Optional[str]:
+    def _sign_category(self, doc: Doc, signs: tuple[str, ...]) -> str | None:
         if signs:
             return self._sign_categories[signs[0]]
         keywords = self._spans(self._sign_keywords, doc)
@@ -247,6 +253,16 @@ class SafetyNet:
         for match_id, start, end in matcher(doc):
             spans.setdefault(self.nlp.vocab.strings[match_id], []).append(doc[start:end])
         return spans
+
+
+def same_age_peers(doc: Doc) -> bool:
+    """Every age mentioned is a child's, and they are within PEER_AGE_GAP years of each other."""
+    ages = [int(t.text) for t in doc if t.text.isdigit() and 8 <= int(t.text) <= 80]
+    if not ages or max(ages) >= 18:
+        return False
+    if len(ages) == 1:
+        return any(t.lower_ in {"both", "same"} for t in doc)
+    return max(ages) - min(ages) <= PEER_AGE_GAP
 
 
 def _overlaps(a: Span, b: Span) -> bool:

@@ -33,3 +33,21 @@ def test_a_question_about_signs_always_names_a_category():
 
 def test_nothing_for_an_ordinary_message():
     assert entities_for(Assessment(), "greet") == []
+
+
+def test_same_age_peers(nlp):
+    from bot.safety import same_age_peers
+
+    assert same_age_peers(nlp("me and my gf are both 15"))
+    assert same_age_peers(nlp("i'm 14 and he's 15"))
+    assert not same_age_peers(nlp("i'm 14 and he's 19"))
+    assert not same_age_peers(nlp("he's 15"))
+    assert not same_age_peers(nlp("we went to the park"))
+
+
+def test_classifier_alone_does_not_flag_same_age_couples(safety_net, normaliser):
+    ranking = [{"name": "tell_exploitation", "confidence": 0.9}]
+    text = normaliser.normalise("me n my bf r both 15 is that ok")
+    assert not safety_net.assess_text(text, ranking).is_danger
+    older = normaliser.normalise("im 14 and my bf is 22")
+    assert safety_net.assess_text(older, ranking).is_danger

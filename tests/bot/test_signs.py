@@ -29,9 +29,7 @@ def test_every_sign_belongs_to_a_category():
         assert spec["category"] in CATEGORIES, sign
 
 
-@pytest.mark.parametrize(
-    "text, expected", [pytest.param(t, e, id=t) for t, e in SIGNS["examples"]]
-)
+@pytest.mark.parametrize("text, expected", [pytest.param(t, e, id=t) for t, e in SIGNS["examples"]])
 def test_sign_examples(safety_net, normaliser, text, expected):
     found = safety_net.assess_text(normaliser.normalise(text)).signs
     assert found == tuple(sorted(expected)), (text, found)

@@ -88,7 +88,10 @@ def agent_without_action_server(model_path):
     from rasa.utils.endpoints import EndpointConfig
 
     # Nothing listens on this port: every custom action fails.
-    return Agent.load(str(model_path), action_endpoint=EndpointConfig(url=f"http://127.0.0.1:{free_port()}/webhook"))
+    return Agent.load(
+        str(model_path),
+        action_endpoint=EndpointConfig(url=f"http://127.0.0.1:{free_port()}/webhook"),
+    )
 
 
 @pytest.fixture
