@@ -52,6 +52,7 @@ REPLIES_FILE = CONTENT_DIR / "guard_replies.yml"
 REPLY_KEYS = frozenset(
     {
         "empty",
+        "action_failed",
         "not_text",
         "unreadable",
         "too_large",
@@ -323,6 +324,10 @@ class MessageGuard:
     def failure_reply(self, recipient_id: str = "") -> list[dict[str, str]]:
         """What to say when answering failed on our side (for the channel's error handler)."""
         return [self.replies.reply("internal_error", recipient_id)]
+
+    def action_failed_reply(self, recipient_id: str) -> list[dict[str, str]]:
+        """Said after the bot's answer when part of it failed (a custom action)."""
+        return [self.replies.reply("action_failed", recipient_id)]
 
     def no_answer_reply(self, recipient_id: str) -> list[dict[str, str]]:
         """What to say when the bot produced no reply at all."""

@@ -36,6 +36,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import log_privacy
+from bot.channels import action_failures
 from bot.message_guard import GuardResult, MessageGuard
 from bot.settings import Settings
 
@@ -105,13 +106,16 @@ class SafeRestInput(RestInput):
     ) -> list[dict[str, Any]]:
         message = result.message
         collector = CollectingOutputChannel()
-        await on_new_message(
-            UserMessage(
-                message.text,
-                collector,
-                message.sender,
-                input_channel=self.name(),
-                metadata=message.metadata,
+        with action_failures.watching() as failed:
+            await on_new_message(
+                UserMessage(
+                    message.text,
+                    collector,
+                    message.sender,
+                    input_channel=self.name(),
+                    metadata=message.metadata,
+                )
             )
-        )
+        if failed:
+            return collector.messages + self.guard.action_failed_reply(message.sender)
         return collector.messages or self.guard.no_answer_reply(message.sender)

@@ -92,7 +92,9 @@ def test_replies_that_hold_a_message_back_also_give_999(replies, key):
 def test_a_missing_reply_is_a_clear_error(tmp_path):
     path = tmp_path / "replies.yml"
     path.write_text("replies:\n  empty: hello\n  cut:\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="no reply for: bad_sender, cut, internal_error"):
+    with pytest.raises(
+        ValueError, match="no reply for: action_failed, bad_sender, cut, internal_error"
+    ):
         GuardReplies.load(1000, path)
 
 

@@ -108,12 +108,13 @@ def conversation(agent):
 class RestServer:
     """`rasa run` with the real credentials.yml, talked to over HTTP like any REST client.
 
-    Custom actions point at a port where nothing listens, so the server stands alone.
+    By default custom actions point at a port where nothing listens, so the server stands alone.
     """
 
-    def __init__(self, model: Path, workdir: Path) -> None:
+    def __init__(self, model: Path, workdir: Path, action_url: str | None = None) -> None:
         self.model = model
         self.workdir = workdir
+        self.action_url = action_url or f"http://127.0.0.1:{free_port()}/webhook"
         self.port = free_port()
         self.log = workdir / "rasa.log"
         self.process: subprocess.Popen | None = None
@@ -125,7 +126,7 @@ class RestServer:
     def start(self) -> None:
         endpoints = self.workdir / "endpoints.yml"
         endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{free_port()}/webhook"\n',
+            f'action_endpoint:\n  url: "{self.action_url}"\n',
             encoding="utf-8",
         )
         rasa = str(Path(sys.executable).parent / "rasa")
