@@ -177,7 +177,7 @@ class SafetyNet:
             reasons.add(classifier_reason)
         reason = next(r for r in REASON_PRIORITY if r in reasons)
         level = EMERGENCY if any(rule.level == EMERGENCY for rule, _ in hits) else URGENT
-        if reason == "immediate_danger" or context.get("now"):
+        if reason == "immediate_danger" or _happening_now(context):
             level = EMERGENCY
         about_someone_else = self._about_someone_else(hits, context, classifier_reason)
         if level == EMERGENCY:
@@ -253,6 +253,12 @@ class SafetyNet:
         for match_id, start, end in matcher(doc):
             spans.setdefault(self.nlp.vocab.strings[match_id], []).append(doc[start:end])
         return spans
+
+
+def _happening_now(context: Mapping[str, list[Span]]) -> bool:
+    """A now-phrase that is not just telling a story ("and now he says...", "now that...")."""
+    story = context.get("not_now", [])
+    return any(not any(_overlaps(now, s) for s in story) for now in context.get("now", []))
 
 
 def same_age_peers(doc: Doc) -> bool:
