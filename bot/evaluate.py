@@ -188,7 +188,39 @@ def print_safety(report: SafetyReport, path: Path, show_texts: bool) -> None:
         print(f"    FALSE ALARM {alarm['got']}/{alarm['reason_got']}: {alarm['text']}")
 
 
+def readability() -> dict[str, list[float]]:
+    """Flesch-Kincaid grade of every reply of 12 words or more, by who it is written for."""
+    import textstat
+
+    with open(PROJECT_ROOT / "domain.yml", encoding="utf-8") as handle:
+        responses = yaml.safe_load(handle)["responses"]
+    grades: dict[str, list[float]] = {"young person or friend": [], "parent or professional": []}
+    for name, variations in responses.items():
+        for variation in variations:
+            text = variation.get("text", "")
+            if len(text.split()) < 12:
+                continue
+            audiences = {
+                c["value"] for c in variation.get("condition", []) if c["name"] == "audience"
+            }
+            adult = name == "utter_signs" or bool(audiences & {"parent", "professional"})
+            key = "parent or professional" if adult else "young person or friend"
+            grades[key].append(textstat.flesch_kincaid_grade(text))
+    return grades
+
+
+def print_readability() -> None:
+    print("\nReading level of the replies (Flesch-Kincaid grade; grade 6 is about age 11)")
+    for audience, grades in readability().items():
+        print(
+            f"  {audience:<24} {len(grades):>3} replies  min {min(grades):.1f}  "
+            f"max {max(grades):.1f}  mean {sum(grades) / len(grades):.1f}"
+        )
+
+
 async def _main(args: argparse.Namespace) -> None:
+    if not (args.nlu or args.safety):
+        print_readability()
     agent = load_agent()
     if not args.safety:
         print_nlu(await evaluate_nlu(agent, nlu_examples()))

@@ -180,9 +180,10 @@ class RestServer:
 
 
 @pytest.fixture(scope="session")
-def rest_server(model_path, tmp_path_factory):
-    """The real Rasa server on a free port, shared by the bad-input and fuzz tests."""
-    server = RestServer(model_path, tmp_path_factory.mktemp("rest_server"))
+def rest_server(model_path, tmp_path_factory, action_server):
+    """The real Rasa server on a free port, with the action server, shared by the bad-input,
+    fuzz and security tests."""
+    server = RestServer(model_path, tmp_path_factory.mktemp("rest_server"), action_server.url)
     server.start()
     yield server
     server.stop()

@@ -21,6 +21,11 @@ def texts(replies):
     return [r.get("text") for r in replies if r.get("text")]
 
 
+def said(replies) -> str:
+    """All the text of a turn; channels send each paragraph of a reply as its own message."""
+    return "\n\n".join(texts(replies))
+
+
 def variation_text(responses, name, audience=None):
     for variation in responses[name]:
         values = {c["value"] for c in variation.get("condition", []) if c["name"] == "audience"}
@@ -39,7 +44,7 @@ async def test_emergency_reply_has_text_and_payload_with_999_first(conversation)
 
 async def test_answers_first_then_asks_who_it_is_for_once(conversation, responses):
     first = await conversation("wat age can u legally consent")
-    assert texts(first)[0] == variation_text(responses, "utter_consent")
+    assert said(first).startswith(variation_text(responses, "utter_consent"))
     assert any(r.get("buttons") for r in first), "asks who the question is for"
     second = await conversation("how do i block someone on snapchat")
     assert not any(r.get("buttons") for r in second), "asks only once"
@@ -49,13 +54,13 @@ async def test_answers_first_then_asks_who_it_is_for_once(conversation, response
 async def test_guidance_fits_the_audience(conversation, responses, audience):
     await conversation(f'/tell_who_i_am{{"audience":"{audience}"}}')
     replies = await conversation("what is the age of consent")
-    assert texts(replies)[0] == variation_text(responses, "utter_consent", audience)
+    assert said(replies).startswith(variation_text(responses, "utter_consent", audience))
 
 
 async def test_typed_audience_is_understood(conversation, responses):
     await conversation("im a mum")
     replies = await conversation("what is the age of consent in the uk")
-    assert texts(replies)[0] == variation_text(responses, "utter_consent", "parent")
+    assert said(replies).startswith(variation_text(responses, "utter_consent", "parent"))
 
 
 async def test_after_escalating_the_bot_stays_and_helps(conversation, responses):
@@ -63,7 +68,7 @@ async def test_after_escalating_the_bot_stays_and_helps(conversation, responses)
     assert escalation_in(replies)["level"] in {"urgent", "emergency"}
     assert any(r.get("buttons") for r in replies), "offers help to tell a trusted adult"
     follow_up = await conversation("yes please")
-    assert texts(follow_up)[0] == variation_text(responses, "utter_trusted_adult_script")
+    assert said(follow_up).startswith(variation_text(responses, "utter_trusted_adult_script"))
 
 
 async def test_signs_add_up_across_messages(conversation):

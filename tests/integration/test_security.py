@@ -40,10 +40,9 @@ def test_http_api_is_off(rest_server, method, path):
 
 def test_webhook_returns_only_the_bots_replies(rest_server):
     body = json.dumps({"sender": "security-check", "message": "hi"}).encode()
-    request = urllib.request.Request(rest_server.webhook, data=body, method="POST")
-    request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=60) as response:
-        replies = json.loads(response.read())
+    status, text = rest_server.post(body)
+    assert status == 200
+    replies = json.loads(text)
     allowed = {"recipient_id", "text", "buttons", "custom", "image", "attachment"}
     assert replies and all(set(reply) <= allowed for reply in replies)
     assert "events" not in json.dumps(replies) and "slots" not in json.dumps(replies)
