@@ -57,8 +57,9 @@ WEBCHAT_MESSAGES = [
     f"hi im {SECRETS['name']} from the web chat",
     f"/{SECRETS['word']}",
 ]
-# Sent after the action server has stopped: custom actions fail and Rasa logs errors.
-MESSAGE_WITHOUT_ACTIONS = f"hi its {SECRETS['word']} again, {SECRETS['name']} is here"
+# Sent after the action server has stopped: a topic question, whose answer is followed by a
+# custom action (the audience question), which fails, and Rasa logs errors.
+MESSAGE_WITHOUT_ACTIONS = f"what does consent mean {SECRETS['word']} {SECRETS['name']}"
 
 
 def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
