@@ -202,13 +202,17 @@ class SafetyNet:
     # -- parts of the decision ---------------------------------------------------------------
 
     def _classifier_reason(self, ranking: Sequence[Mapping[str, Any]]) -> str | None:
-        if not ranking:
+        """The classifier's alarm: all its probability on the safety intents together reaches
+        the threshold. The reason is the most probable safety intent's. Summing matters: a
+        message split between "exploitation" and "friend at risk" is still a danger message."""
+        safety = [r for r in ranking if str(r.get("name")) in INTENT_REASONS]
+        if not safety:
             return None
-        top = max(ranking, key=lambda r: r.get("confidence") or 0.0)
-        reason = INTENT_REASONS.get(str(top.get("name")))
-        if reason and (top.get("confidence") or 0.0) >= self.classifier_threshold:
-            return reason
-        return None
+        mass = sum(float(r.get("confidence") or 0.0) for r in safety)
+        if mass < self.classifier_threshold:
+            return None
+        top = max(safety, key=lambda r: float(r.get("confidence") or 0.0))
+        return INTENT_REASONS[str(top.get("name"))]
 
     @staticmethod
     def _about_someone_else(

@@ -51,3 +51,16 @@ def test_classifier_alone_does_not_flag_same_age_couples(safety_net, normaliser)
     assert not safety_net.assess_text(text, ranking).is_danger
     older = normaliser.normalise("im 14 and my bf is 22")
     assert safety_net.assess_text(older, ranking).is_danger
+
+
+def test_the_classifier_alarm_adds_up_all_safety_intents(safety_net, normaliser):
+    text = normaliser.normalise("hmm not sure how to say this")
+    split = [
+        {"name": "tell_exploitation", "confidence": 0.3},
+        {"name": "tell_friend_at_risk", "confidence": 0.25},
+        {"name": "greet", "confidence": 0.45},
+    ]
+    result = safety_net.assess_text(text, split)
+    assert result.is_danger and result.sources == ("classifier",)
+    low = [{"name": "tell_exploitation", "confidence": 0.3}, {"name": "greet", "confidence": 0.7}]
+    assert not safety_net.assess_text(text, low).is_danger
