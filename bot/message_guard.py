@@ -31,8 +31,6 @@ Nothing here logs message text (../shared/DESIGN.md, anonymity).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import re
 import time
@@ -287,7 +285,7 @@ class MessageGuard:
         redact: Redact | None = None,
         clock: Clock = time.monotonic,
     ) -> MessageGuard:
-        """Reads the replies file once. `redact` defaults to bot.redact.redact if it exists."""
+        """Reads the replies file once. `redact` defaults to bot.redact.redact."""
         limiter = RateLimiter(
             settings.rate_limit_messages,
             settings.rate_limit_seconds,
@@ -375,7 +373,9 @@ def without_command_prefix(text: str, button_payloads: frozenset[str]) -> str:
 
 
 def default_redact() -> Redact:
-    """bot.redact.redact once that module exists; until then, text passes unchanged."""
-    if importlib.util.find_spec("bot.redact") is None:
-        return identity
-    return importlib.import_module("bot.redact").redact
+    """bot.redact.redact, with its rules and word lists loaded now, as the channel starts,
+    rather than on the first message someone sends."""
+    from bot import redact
+
+    redact.load()
+    return redact.redact

@@ -32,7 +32,7 @@ _POSSESSIVE = re.compile(r"['’]s$")
 
 def redact(text: str) -> str:
     """The message with each personal detail replaced by its placeholder."""
-    return _redactor().redact(text)
+    return load().redact(text)
 
 
 @dataclass(frozen=True)
@@ -231,5 +231,6 @@ def _service_numbers() -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _redactor() -> Redactor:
+def load() -> Redactor:
+    """The redactor, read from its files once per process."""
     return Redactor.from_file()

@@ -28,6 +28,7 @@ class Settings:
 
     spacy_model_dir: Path = PROJECT_ROOT / "build" / "spacy" / "hh_en"
     rasa_port: int = 5005
+    # The action server's port. Not an environment setting: endpoints.yml names it too.
     action_port: int = 5055
     # Conversations are forgotten after this many idle minutes.
     session_expiry_minutes: int = 30
@@ -68,7 +69,6 @@ class Settings:
         return cls(
             spacy_model_dir=Path(os.environ.get("HH_SPACY_MODEL", str(cls.spacy_model_dir))),
             rasa_port=_env_int("HH_RASA_PORT", cls.rasa_port),
-            action_port=_env_int("HH_ACTION_PORT", cls.action_port),
             session_expiry_minutes=_env_int(
                 "HH_SESSION_EXPIRY_MINUTES", cls.session_expiry_minutes
             ),

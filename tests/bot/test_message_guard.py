@@ -3,7 +3,6 @@ and rate limited, without Rasa running."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 
@@ -322,13 +321,11 @@ def test_refused_messages_are_never_redacted(replies, clock):
     assert guard.check(body(sender=SENDER, message="  ")).problem is Problem.EMPTY
 
 
-def test_the_default_redaction_is_bot_redact_once_it_exists():
-    if importlib.util.find_spec("bot.redact") is None:
-        assert default_redact() is identity
-    else:
-        from bot.redact import redact
+def test_the_default_redaction_is_bot_redact_loaded_up_front():
+    from bot.redact import load, redact
 
-        assert default_redact() is redact
+    assert default_redact() is redact
+    assert load.cache_info().currsize == 1
 
 
 # Rate limiting
