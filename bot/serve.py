@@ -11,27 +11,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
+from bot.processes import wait_until_up
 from bot.settings import PROJECT_ROOT, Settings
 
 MODEL = PROJECT_ROOT / "models" / "helping-hands.tar.gz"
 RASA = str(Path(sys.executable).parent / "rasa")
-
-
-def _wait_for(url: str, process: subprocess.Popen, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return True
-        except OSError:
-            time.sleep(0.5)
-    return False
 
 
 def start_action_server(settings: Settings) -> subprocess.Popen:
@@ -85,7 +71,7 @@ def main(argv: list[str]) -> int:
     os.chdir(PROJECT_ROOT)
     actions = start_action_server(settings)
     health = f"http://localhost:{settings.action_port}/health"
-    if not _wait_for(health, actions, 120):
+    if not wait_until_up(health, actions, 120):
         _stop(actions)
         print("The action server did not start; see the messages above.", file=sys.stderr)
         return 1
@@ -101,7 +87,7 @@ def main(argv: list[str]) -> int:
             _stop(shell, actions)
     server = subprocess.Popen(rasa_server_command(settings))
     try:
-        if _wait_for(f"http://localhost:{settings.rasa_port}/", server, 300):
+        if wait_until_up(f"http://localhost:{settings.rasa_port}/", server, 300):
             print(_next_steps(settings), flush=True)
         return server.wait()
     except KeyboardInterrupt:

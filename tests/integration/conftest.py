@@ -8,14 +8,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
 from bot.evaluate import MODEL
+from bot.processes import wait_until_up
 from bot.settings import PROJECT_ROOT
 
 
@@ -51,14 +50,8 @@ class ActionServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("action server did not start")
+        if not wait_until_up(f"http://127.0.0.1:{self.port}/health", self.process, 90):
+            raise RuntimeError("action server did not start")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -142,15 +135,8 @@ class RestServer:
             self.process = subprocess.Popen(
                 command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/webhooks/rest/", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.5)
+        if wait_until_up(f"http://127.0.0.1:{self.port}/webhooks/rest/", self.process, 180):
+            return
         self.stop()
         tail = "\n".join(self.log_text().splitlines()[-30:])
         raise RuntimeError(f"the Rasa server did not start; the end of its log:\n{tail}")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.processes import wait_until_up
 from bot.settings import PROJECT_ROOT
 
 from .conftest import free_port
@@ -63,15 +64,10 @@ MESSAGE_WITHOUT_ACTIONS = f"what does consent mean {SECRETS['word']} {SECRETS['n
 
 
 def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{process.args[:3]} exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
+    if wait_until_up(url, process, START_SECONDS):
+        return
+    if process.poll() is not None:
+        pytest.fail(f"{process.args[:3]} exited early:\n{log.read_text()[-3000:]}")
     pytest.fail(f"{url} did not answer within {START_SECONDS} s")
 
 

@@ -15,15 +15,13 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.processes import wait_until_up
 from bot.settings import PROJECT_ROOT
 
 MODEL = PROJECT_ROOT / "models" / "helping-hands.tar.gz"
@@ -49,25 +47,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _get(url: str, timeout: float = 2.0) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as reply:
-            return reply.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 def _wait_until_ok(url: str, process: subprocess.Popen, seconds: float, log: Path) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            if _get(url) == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
+    if wait_until_up(url, process, seconds):
+        return
     tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
     raise RuntimeError(f"{url} did not become ready; the end of {log}:\n{tail}")
 
