@@ -1,4 +1,4 @@
-"""Actions that learn who the user is, and ask once when it matters and is unknown."""
+"""The action that learns who the user is. (Asking, once, is AudiencePolicy's job: bot/policies.)"""
 
 from __future__ import annotations
 
@@ -10,20 +10,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.audience import audience_from_text
 from bot.content_files import audience_words
-
-ASK_AUDIENCE = "utter_ask_audience"
-
-
-def _already_asked(tracker: Tracker) -> bool:
-    """True once the audience question was put in this session, by any rule or action."""
-    if tracker.get_slot("audience_asked"):
-        return True
-    return any(
-        event.get("event") == "bot"
-        and (event.get("metadata") or {}).get("utter_action") == ASK_AUDIENCE
-        for event in tracker.events
-    )
-
 
 class ActionSetAudience(Action):
     """Sets `audience` and `age_band` from what the user said about themselves."""
@@ -47,21 +33,3 @@ class ActionSetAudience(Action):
         if band:
             events.append(SlotSet("age_band", band))
         return events
-
-
-class ActionOfferAudienceChoice(Action):
-    """After an answer: asks who the question is for, once, if we don't know yet."""
-
-    def name(self) -> str:
-        return "action_offer_audience_choice"
-
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[str, Any],
-    ) -> List[Dict[str, Any]]:
-        if tracker.get_slot("audience") or _already_asked(tracker):
-            return []
-        dispatcher.utter_message(response=ASK_AUDIENCE)
-        return [SlotSet("audience_asked", True)]

@@ -94,8 +94,8 @@ class SafetyPolicy(Policy):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        # Above RulePolicy (6): a tie in confidence goes to the higher priority.
-        return {"priority": 7}
+        # Above AudiencePolicy (7) and RulePolicy (6): a tie in confidence goes to the higher priority.
+        return {"priority": 8}
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.audience import ActionOfferAudienceChoice, ActionSetAudience
+from actions.audience import ActionSetAudience
 from bot.settings import PROJECT_ROOT
 
 
@@ -62,26 +62,3 @@ async def test_button_choice_wins_over_words(domain):
 async def test_unknown_words_set_nothing_but_stop_asking(domain):
     events = await ActionSetAudience().run(CollectingDispatcher(), tracker("hmm"), domain)
     assert events == [SlotSet("audience_asked", True)]
-
-
-async def test_asks_who_it_is_for_once(domain):
-    dispatcher = CollectingDispatcher()
-    events = await ActionOfferAudienceChoice().run(dispatcher, tracker(), domain)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_audience"]
-    assert events == [SlotSet("audience_asked", True)]
-
-
-@pytest.mark.parametrize(
-    "slots, events",
-    [
-        ({"audience": "parent"}, []),
-        ({"audience_asked": True}, []),
-        ({}, [{"event": "bot", "metadata": {"utter_action": "utter_ask_audience"}}]),
-    ],
-)
-async def test_does_not_ask_again(domain, slots, events):
-    dispatcher = CollectingDispatcher()
-    result = await ActionOfferAudienceChoice().run(
-        dispatcher, tracker(slots=slots, events=events), domain
-    )
-    assert result == [] and dispatcher.messages == []
