@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.audience import audience_from_text
 from bot.content_files import audience_words
 
+
 class ActionSetAudience(Action):
     """Sets `audience` and `age_band` from what the user said about themselves."""
 

@@ -16,7 +16,7 @@ below SafetyPolicy (8), so an escalation always comes first.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -37,11 +37,11 @@ ASKED_SLOT = "audience_asked"
 
 
 def next_audience_action(
-    last_action: Optional[str],
+    last_action: str | None,
     answers: Sequence[str],
     audience_known: bool,
     already_asked: bool,
-) -> Optional[str]:
+) -> str | None:
     """The action to run next, or None when other policies decide.
 
     `last_action` is the action the bot just ran (None when the user just spoke).
@@ -53,10 +53,10 @@ def next_audience_action(
     return None
 
 
-def last_action_and_asked(tracker: DialogueStateTracker) -> tuple[Optional[str], bool]:
+def last_action_and_asked(tracker: DialogueStateTracker) -> tuple[str | None, bool]:
     """The bot's last action in this session (None if the user spoke last) and whether the
     audience question has been put in this session."""
-    last: Optional[str] = None
+    last: str | None = None
     asked = False
     for event in tracker.applied_events():
         if isinstance(event, ActionExecuted) and event.action_name:
