@@ -20,7 +20,8 @@ export RASA_TELEMETRY_ENABLED := false
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml data/stories/*.yml) \
 	bot/normalise.py bot/patterns/normalise.yml bot/components/normaliser.py \
-	bot/policies/safety_policy.py bot/policies/audience_policy.py $(SPACY_MODEL)/meta.json
+	bot/policies/safety_policy.py bot/policies/audience_policy.py bot/components/unknown_words.py \
+	$(SPACY_MODEL)/meta.json
 
 .PHONY: help run shell test lint evaluate bench train spacy setup lock clean
 
@@ -43,7 +44,7 @@ test: setup train ## Run every test: lint, pytest, rasa data validate, conversat
 	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/stories
 
 evaluate: setup train ## Print intent accuracy / macro-F1 and safety recall / false alarms on held-out sets
-	$(PY) -m bot.evaluate
+	$(PY) -m bot.evaluate $(EVALUATE_ARGS)
 
 bench: setup train ## Load-test us against Rasa's starter assistant on 127.0.0.1 (about 8 min)
 	$(PY) -m bot.bench $(BENCH_ARGS)

@@ -3,6 +3,7 @@
     python -m bot.evaluate            # both reports (make evaluate)
     python -m bot.evaluate --nlu      # intent accuracy and macro-F1 on tests/data/nlu_test.yml
     python -m bot.evaluate --safety   # escalation recall and false alarms on the safety sets
+    python -m bot.evaluate --rules    # the deterministic safety rules alone, on the same sets
 
 Three safety sets, each message labelled with its level and reason (or kind, when benign):
 - tests/data/safety_dev.yml, development: used for error analysis while writing the rules
@@ -163,6 +164,70 @@ async def evaluate_safety(agent: Any, messages: list[dict[str, Any]]) -> SafetyR
     )
 
 
+@dataclass
+class RulesReport:
+    danger: int
+    caught: int
+    emergencies: int
+    emergencies_as_emergency: int
+    benign: int
+    fired: int
+    misses: list[str]
+    alarms: list[str]
+
+
+def evaluate_rules(messages: list[dict[str, Any]]) -> RulesReport:
+    """The deterministic half of the safety layer alone (no classifier), on normalised text."""
+    import spacy
+
+    from bot.content_files import normalisation_rules
+    from bot.normalise import Normaliser, vocabulary_from_spacy
+    from bot.safety import EMERGENCY, SafetyNet
+    from bot.settings import Settings
+
+    nlp = spacy.load(Settings.from_env().spacy_model_dir)
+    normaliser = Normaliser.from_rules(normalisation_rules(), vocabulary_from_spacy(nlp))
+    net = SafetyNet.from_files(nlp)
+    report = RulesReport(0, 0, 0, 0, 0, 0, [], [])
+    for item in messages:
+        found = net.assess_text(normaliser.normalise(item["text"]))
+        if item["level"] == "none":
+            report.benign += 1
+            if found.is_danger:
+                report.fired += 1
+                report.alarms.append(item["text"])
+            continue
+        report.danger += 1
+        report.caught += found.is_danger
+        if item["level"] == EMERGENCY:
+            report.emergencies += 1
+            report.emergencies_as_emergency += found.level == EMERGENCY
+        if not found.is_danger or (item["level"] == EMERGENCY and found.level != EMERGENCY):
+            report.misses.append(
+                f"{item['level']}/{item['reason']} got {found.level}: {item['text']}"
+            )
+    return report
+
+
+def print_rules(report: RulesReport, path: Path, show_texts: bool) -> None:
+    print(f"\nRules alone on {path.relative_to(PROJECT_ROOT)}")
+    print(
+        f"  danger caught            {report.caught / report.danger:.1%} ({report.caught} of {report.danger})"
+    )
+    print(
+        f"  emergencies as emergency {report.emergencies_as_emergency / report.emergencies:.1%} "
+        f"({report.emergencies_as_emergency} of {report.emergencies})"
+    )
+    print(
+        f"  benign fired             {report.fired / report.benign:.1%} ({report.fired} of {report.benign})"
+    )
+    if show_texts:
+        for miss in report.misses:
+            print(f"    MISSED {miss}")
+        for alarm in report.alarms:
+            print(f"    FIRED {alarm}")
+
+
 def print_nlu(report: NluReport) -> None:
     print(f"\nIntents on {NLU_TEST_SET.relative_to(PROJECT_ROOT)} ({report.total} messages)")
     print(f"  accuracy  {report.accuracy:.3f}")
@@ -224,13 +289,17 @@ def print_readability() -> None:
 
 
 async def _main(args: argparse.Namespace) -> None:
+    sets = ((SAFETY_DEV_SET, args.verbose), (SAFETY_VALIDATION_SET, False), (SAFETY_SET, False))
+    if args.rules:
+        for path, show_texts in sets:
+            print_rules(evaluate_rules(safety_messages(path)), path, show_texts)
+        return
     if not (args.nlu or args.safety):
         print_readability()
     agent = load_agent()
     if not args.safety:
         print_nlu(await evaluate_nlu(agent, nlu_examples()))
     if not args.nlu:
-        sets = ((SAFETY_DEV_SET, args.verbose), (SAFETY_VALIDATION_SET, False), (SAFETY_SET, False))
         for path, show_texts in sets:
             report = await evaluate_safety(agent, safety_messages(path))
             print_safety(report, path, show_texts)
@@ -242,6 +311,9 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--nlu", action="store_true")
     parser.add_argument("--safety", action="store_true")
+    parser.add_argument(
+        "--rules", action="store_true", help="the safety rules alone (no model needed), per set"
+    )
     parser.add_argument(
         "--verbose", action="store_true", help="list misses and false alarms of the dev set only"
     )

@@ -1,9 +1,9 @@
 """The held-out figures as regression guards: a drop below the floor fails CI.
 
 The figures themselves are printed by `make evaluate` (bot/evaluate.py) and kept in the README.
-The product's targets are stricter than these floors and are NOT yet met on the blind held-out
-set: recall 100% for `emergency` and `urgent` with at most 3% false alarms, and intent macro-F1
-of at least 0.90. The floors sit just under what the current model measures (training is
+Intent macro-F1 is asserted at its target (0.90). The safety targets are stricter than these
+floors and are NOT yet met on the unseen sets: recall 100% for `emergency` and `urgent` with at
+most 3% false alarms. The floors sit just under what the current model measures (training is
 seeded, so figures repeat), so any regression fails; raise them as the safety layer improves,
 never lower them to make a change pass.
 """
@@ -12,16 +12,24 @@ from __future__ import annotations
 
 import pytest
 
-from bot.evaluate import evaluate_nlu, evaluate_safety, nlu_examples, safety_messages
+from bot.evaluate import (
+    SAFETY_VALIDATION_SET,
+    evaluate_nlu,
+    evaluate_safety,
+    nlu_examples,
+    safety_messages,
+)
 
 TARGET_RECALL = 1.0
 TARGET_MAX_FALSE_ALARMS = 0.03
 TARGET_MACRO_F1 = 0.90
-# Measured on the blind held-out set (README, "Evaluation"), less a small margin.
-FLOOR_EMERGENCY_RECALL = 0.69
-FLOOR_URGENT_RECALL = 0.90
-CEILING_FALSE_ALARMS = 0.17
-FLOOR_MACRO_F1 = 0.88
+# Measured (README, "Evaluation"), less a small margin: the blind held-out set...
+FLOOR_EMERGENCY_RECALL = 0.76
+FLOOR_URGENT_RECALL = 0.93
+CEILING_FALSE_ALARMS = 0.12
+# ...and the independent validation set.
+VALIDATION_FLOORS = {"emergency": 0.83, "urgent": 0.92}
+VALIDATION_CEILING_FALSE_ALARMS = 0.08
 
 
 @pytest.fixture(scope="module")
@@ -53,4 +61,13 @@ async def test_false_alarms_do_not_grow(safety_report):
 
 async def test_intent_macro_f1_on_the_held_out_set(agent_without_action_server):
     report = await evaluate_nlu(agent_without_action_server, nlu_examples())
-    assert report.macro_f1 >= FLOOR_MACRO_F1
+    assert report.macro_f1 >= TARGET_MACRO_F1
+
+
+async def test_the_validation_set_does_not_regress(agent_without_action_server):
+    report = await evaluate_safety(
+        agent_without_action_server, safety_messages(SAFETY_VALIDATION_SET)
+    )
+    for level, floor in VALIDATION_FLOORS.items():
+        assert report.recall_by_level[level] >= floor, level
+    assert report.false_alarm_rate <= VALIDATION_CEILING_FALSE_ALARMS

@@ -58,9 +58,9 @@ WEBCHAT_MESSAGES = [
     f"hi im {SECRETS['name']} from the web chat",
     f"/{SECRETS['word']}",
 ]
-# Sent after the action server has stopped: a topic question, whose answer is followed by a
-# custom action (the audience question), which fails, and Rasa logs errors.
-MESSAGE_WITHOUT_ACTIONS = f"what does consent mean {SECRETS['word']} {SECRETS['name']}"
+# Sent after the action server has stopped: saying who they are runs a custom action
+# (action_set_audience), which fails, and Rasa logs errors.
+MESSAGE_WITHOUT_ACTIONS = f"im a mum {SECRETS['word']}"
 
 
 def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
