@@ -2,7 +2,7 @@
 
 DIET reads character n-grams, so keyboard mashing ("qwpoeiru zxmcnv") can land on a short intent
 such as `affirm` with high confidence, and the bot would answer something it was never asked.
-When a message has words (letters) but not one of them is known, its intent becomes
+When a message has two or more words (letters) and not one of them is known, its intent becomes
 `nlu_fallback`, whose reply says the bot is unsure,
 offers the topics and gives Childline's number. Known words: the lookup lemmatiser's English
 words (the list the normaliser uses), the entity patterns' words (platforms, gifts...) and every
@@ -49,10 +49,17 @@ def words_of(text: str) -> List[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+# One unknown word on its own is more often new slang ("wagwan", "yeh") than keyboard mashing,
+# and DIET's character n-grams read slang well; two or more unknown words and nothing else are not.
+MIN_WORDS = 2
+
+
 def has_no_known_word(text: str, vocabulary: Iterable[str] | set[str]) -> bool:
-    """True when the text has words and none of them is known (pure, for tests)."""
+    """True when the text has at least MIN_WORDS words and none is known (pure, for tests)."""
     words = words_of(text)
-    return bool(words) and not any(w in vocabulary or w.split("'")[0] in vocabulary for w in words)
+    return len(words) >= MIN_WORDS and not any(
+        w in vocabulary or w.split("'")[0] in vocabulary for w in words
+    )
 
 
 def _entity_words() -> set[str]:
