@@ -58,9 +58,13 @@ WEBCHAT_MESSAGES = [
     f"hi im {SECRETS['name']} from the web chat",
     f"/{SECRETS['word']}",
 ]
-# Sent after the action server has stopped: saying who they are runs a custom action
-# (action_set_audience), which fails, and Rasa logs errors.
-MESSAGE_WITHOUT_ACTIONS = f"im a mum {SECRETS['word']}"
+# Sent after the action server has stopped, in one conversation: secret words, then the "I'm a
+# parent or carer" button, which always runs a custom action (action_set_audience); it fails, and
+# Rasa logs errors about a conversation whose tracker holds the secret words.
+MESSAGES_WITHOUT_ACTIONS = [
+    f"im a mum {SECRETS['word']}",
+    '/tell_who_i_am{"audience":"parent"}',
+]
 
 
 def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
@@ -190,7 +194,9 @@ def run(request, tmp_path_factory, model_path) -> Run:
         for text in WEBCHAT_MESSAGES:
             result.replies.append(_send(rasa_port, sender, text, path="/chat/webhook"))
         _stop(actions)
-        result.replies.append(_send(rasa_port, uuid.uuid4().hex, MESSAGE_WITHOUT_ACTIONS))
+        sender = uuid.uuid4().hex
+        for text in MESSAGES_WITHOUT_ACTIONS:
+            result.replies.append(_send(rasa_port, sender, text))
         if redis_server:
             client = redis_server.client(0)
             result.redis_ttls = [client.ttl(k) for k in client.keys("hhlogtest:tracker:*")]
@@ -203,7 +209,7 @@ def run(request, tmp_path_factory, model_path) -> Run:
 
 
 def test_the_bot_answered_every_message(run):
-    assert len(run.replies) == len(MESSAGES) + len(WEBCHAT_MESSAGES) + 1
+    assert len(run.replies) == len(MESSAGES) + len(WEBCHAT_MESSAGES) + len(MESSAGES_WITHOUT_ACTIONS)
     assert all(replies for replies in run.replies)
     # Rasa itself answered, not only the message guard: "kill myself" escalated.
     escalation = run.replies[MESSAGES.index(f"i want to kill myself {SECRETS['long']}")]
