@@ -11,7 +11,7 @@ Three safety sets, each message labelled with its level and reason (or kind, whe
 - tests/data/safety_validation.yml: written by someone who saw neither the rules, the
   training data nor the other sets; never used for rules or training; only measured;
 - tests/data/safety_set.yml, the blind held-out set of the issue: only measured, never printed.
-Neither is ever used for training or patterns, and the NLU test set's wrong answers are not
+None is ever used for training, and only the development set for patterns; the NLU test set's wrong answers are not
 printed either (only the per-intent F1), so nobody tunes the model to the test messages.
 
 Every message is sent through the trained model the way a user's would be: the NLU set through

@@ -12,10 +12,9 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.spacy_loading import load_pipeline
+from bot.components.spacy_loading import known_words, model_path
 from bot.content_files import normalisation_rules
-from bot.normalise import Normaliser, vocabulary_from_spacy
-from bot.settings import Settings
+from bot.normalise import Normaliser
 
 
 # Registered as a featurizer so the recipe runs it, in order, on training data and messages.
@@ -38,8 +37,7 @@ class TextNormaliser(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> TextNormaliser:
-        path = config.get("spacy_model") or str(Settings.from_env().spacy_model_dir)
-        vocabulary = vocabulary_from_spacy(load_pipeline(path))
+        vocabulary = known_words(model_path(config))
         return cls(Normaliser.from_rules(normalisation_rules(), vocabulary))
 
     def _normalise(self, message: Message) -> None:

@@ -26,9 +26,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.spacy_loading import load_pipeline
+from bot.components.spacy_loading import load_pipeline, model_path
 from bot.safety import Assessment, SafetyNet
-from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -75,9 +74,8 @@ class SafetyNetClassifier(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SafetyNetClassifier:
-        path = config.get("spacy_model") or str(Settings.from_env().spacy_model_dir)
         net = SafetyNet.from_files(
-            load_pipeline(path), classifier_threshold=config["classifier_threshold"]
+            load_pipeline(model_path(config)), classifier_threshold=config["classifier_threshold"]
         )
         return cls(net)
 

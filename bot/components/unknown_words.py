@@ -33,11 +33,10 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.spacy_loading import load_pipeline
+from bot.components.spacy_loading import known_words, model_path
 from bot.content_files import load_yaml
-from bot.normalise import vocabulary_from_spacy
 from bot.safety import INTENT_REASONS
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT
 
 FALLBACK_INTENT = "nlu_fallback"
 WORDS_FILE = "training_words.json"
@@ -85,12 +84,9 @@ class UnknownWordsFallback(GraphComponent):
         resource: Resource,
         training_words: set[str],
     ) -> None:
-        self._config = config
         self._model_storage = model_storage
         self._resource = resource
-        path = config.get("spacy_model") or str(Settings.from_env().spacy_model_dir)
-        english = vocabulary_from_spacy(load_pipeline(path))
-        self._vocabulary = english | _entity_words() | training_words
+        self._vocabulary = known_words(model_path(config)) | _entity_words() | training_words
 
     @classmethod
     def create(
