@@ -26,8 +26,9 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components.danger_classifier import DANGER_RANKING
 from bot.components.spacy_loading import load_pipeline, model_path
-from bot.safety import Assessment, SafetyNet
+from bot.safety import INTENT_REASONS, Assessment, SafetyNet
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,29 @@ def entities_for(assessment: Assessment, intent_name: str) -> List[Dict[str, Any
         {"entity": entity, "value": value, "extractor": EXTRACTOR, "confidence": 1.0}
         for entity, value in values
     ]
+
+
+def _demote_safety_guess(message: Message) -> Dict[str, Any]:
+    """DIET guessed a safety intent, but neither the rules nor the danger classifier see danger.
+
+    Only this layer may hand the dialogue a safety intent (with its level and reason), so the
+    guess gives way to DIET's best other intent at its own confidence; when that is low, the
+    fallback classifier after us answers "not sure" with Childline's number and the topics."""
+    ranking = [
+        r
+        for r in message.get(INTENT_RANKING_KEY) or []
+        if r.get(INTENT_NAME_KEY) not in INTENT_REASONS
+    ]
+    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+    best = (
+        ranking[0] if ranking else {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 0.0}
+    )
+    intent = {
+        INTENT_NAME_KEY: best[INTENT_NAME_KEY],
+        PREDICTED_CONFIDENCE_KEY: best[PREDICTED_CONFIDENCE_KEY],
+    }
+    message.set(INTENT, intent, add_to_output=True)
+    return intent
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -89,9 +113,14 @@ class SafetyNetClassifier(GraphComponent):
         if not text:
             return
         doc = message.get(SPACY_DOC) or self._net.nlp(text)
-        ranking = message.get(INTENT_RANKING_KEY) or []
+        # The dedicated danger classifier's ranking when the pipeline has one, else DIET's.
+        ranking = message.get(DANGER_RANKING)
+        if ranking is None:
+            ranking = message.get(INTENT_RANKING_KEY) or []
         assessment = self._net.assess(doc, ranking)
         intent = message.get(INTENT) or {}
+        if not assessment.is_danger and intent.get(INTENT_NAME_KEY) in INTENT_REASONS:
+            intent = _demote_safety_guess(message)
         if assessment.is_danger:
             intent = {INTENT_NAME_KEY: assessment.intent, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, intent, add_to_output=True)

@@ -1,0 +1,72 @@
+"""The dedicated danger classifier (bot/danger_model.py) and how the safety layer uses it."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.safety_net import _demote_safety_guess
+from bot.danger_model import DangerModel
+from bot.safety import INTENT_REASONS
+
+DANGER = [
+    ("he touch me and say not to tell", "tell_sexual_abuse"),
+    ("my uncle touch me when no one be in", "tell_sexual_abuse"),
+    ("i want to kill myself tonight", "tell_self_harm"),
+    ("i have be cut my arm again", "tell_self_harm"),
+    ("a man online ask me to meet him and keep it secret", "tell_online_grooming"),
+    ("someone i meet on snap want me to go on camera", "tell_online_grooming"),
+]
+OTHER = [
+    ("hi there", "greet"),
+    ("what be consent", "ask_consent"),
+    ("my mum will kill me if i be late", "out_of_scope"),
+    ("i touch the ball with my hand in football", "out_of_scope"),
+    ("how do i block someone online", "ask_online_contact"),
+    ("thank you so much", "thank"),
+]
+
+
+@pytest.fixture(scope="module")
+def model():
+    texts, intents = zip(*(DANGER + OTHER), strict=True)
+    return DangerModel.fit(texts, intents)
+
+
+def test_rankings_hold_only_safety_intents_and_add_up_to_the_danger_probability(model):
+    (ranking,) = model.rankings(["my uncle touch me"])
+    assert {r["name"] for r in ranking} <= set(INTENT_REASONS)
+    assert ranking == sorted(ranking, key=lambda r: r["confidence"], reverse=True)
+    assert sum(r["confidence"] for r in ranking) == pytest.approx(
+        model.probability("my uncle touch me")
+    )
+
+
+def test_it_learns_danger_from_the_safety_intents(model):
+    assert model.probability("i want to kill myself") > model.probability("hi there thank you")
+    (ranking,) = model.rankings(["i want to kill myself tonight"])
+    assert ranking[0]["name"] == "tell_self_harm"
+
+
+def test_it_needs_both_kinds_of_example():
+    with pytest.raises(ValueError):
+        DangerModel.fit(["hi", "hello"], ["greet", "greet"])
+    with pytest.raises(ValueError):
+        DangerModel.fit(["hi"], ["greet", "thank"])
+
+
+def test_a_safety_guess_without_danger_gives_way_to_the_best_other_intent():
+    message = Message(
+        data={
+            INTENT: {"name": "tell_self_harm", "confidence": 0.8},
+            INTENT_RANKING_KEY: [
+                {"name": "tell_self_harm", "confidence": 0.8},
+                {"name": "out_of_scope", "confidence": 0.15},
+                {"name": "greet", "confidence": 0.05},
+            ],
+        }
+    )
+    assert _demote_safety_guess(message) == {"name": "out_of_scope", "confidence": 0.15}
+    assert message.get(INTENT)["name"] == "out_of_scope"
+    assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["out_of_scope", "greet"]
