@@ -21,7 +21,7 @@ export RASA_TELEMETRY_ENABLED := false
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml data/stories/*.yml) \
 	bot/normalise.py bot/patterns/normalise.yml bot/components/normaliser.py \
 	bot/policies/safety_policy.py bot/policies/audience_policy.py bot/components/unknown_words.py \
-	bot/danger_model.py bot/components/danger_classifier.py \
+	bot/danger_model.py bot/components/danger_classifier.py $(wildcard bot/patterns/safety/*.yml) \
 	$(SPACY_MODEL)/meta.json
 
 .PHONY: help run shell test lint evaluate bench train spacy setup lock clean

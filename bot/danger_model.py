@@ -4,9 +4,12 @@ DIET chooses among all 30 intents and is trained to be sure of one, so on ordina
 merely look like danger ("my mum will kill me if i'm late", "my bf is 15 and i'm 15") it often put
 most of its probability on a safety intent. This model answers only the safety question, with a
 different kind of learner (logistic regression over word and character n-grams of the lemmas),
-trained on the same NLU examples: every safety intent's examples are danger, every other intent's
-(everyday look-alikes included) are not. A second regression over the safety examples alone says
-which reason it is.
+trained on the NLU examples (every safety intent's examples are danger, every other intent's,
+everyday look-alikes included, are not) plus the safety rules' own examples
+(bot/patterns/safety/*.yml: `match` sentences are danger of the file's reason, `no_match`
+look-alikes are not), so it learns the words of disclosures the NLU examples do not hold
+("bleach", "rope") and reads them in new word orders the rules cannot. A second regression over
+the danger examples alone says which reason it is.
 
 Its output has the shape of an intent ranking restricted to the safety intents, whose
 confidences add up to the probability of danger, so bot/safety.py reads it exactly as it read
@@ -15,6 +18,7 @@ DIET's safety probabilities. Deterministic: the same data gives the same model.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Dict, List, Sequence
 
@@ -22,7 +26,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from bot.safety import INTENT_REASONS
+from bot import content_files
+from bot.safety import INTENT_REASONS, REASON_INTENTS
 
 # Weak regularisation: the examples are short and the n-grams that matter are few.
 DEFAULT_C = 20.0
@@ -38,6 +43,30 @@ def _features() -> FeatureUnion:
             ),
         ]
     )
+
+
+# The benign side of the rules' look-alikes.
+LOOK_ALIKE_INTENT = "out_of_scope"
+
+
+def pattern_examples() -> List[tuple[str, str]]:
+    """The safety rules' examples as (text, intent): danger of the file's reason, or not."""
+    examples = []
+    for path in content_files.safety_pattern_files():
+        spec = content_files.load_yaml(path)
+        intent = REASON_INTENTS[spec["reason"]]
+        for example in spec["examples"]["match"]:
+            examples.append((example if isinstance(example, str) else example[0], intent))
+        examples += [(text, LOOK_ALIKE_INTENT) for text in spec["examples"]["no_match"]]
+    return examples
+
+
+def pattern_files_fingerprint() -> str:
+    """Changes whenever a rules file changes, so Rasa retrains the model instead of reusing it."""
+    digest = hashlib.sha256()
+    for path in content_files.safety_pattern_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass

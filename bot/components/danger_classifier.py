@@ -1,7 +1,7 @@
 """Rasa component: the dedicated danger classifier (bot/danger_model.py) in the NLU pipeline.
 
-Trained on the NLU examples (after the normaliser and spaCy, so on the same lemmas the bot sees),
-it puts its safety ranking on each message under `danger_ranking`. The safety layer
+Trained on the NLU examples (after the normaliser and spaCy, so on the same lemmas the bot sees)
+and the safety rules' examples (normalised and lemmatised the same way here), it puts its safety ranking on each message under `danger_ranking`. The safety layer
 (bot/components/safety_net.py) reads that ranking instead of DIET's for the classifier half of
 its decision; DIET still chooses every other intent. Nothing is added to the bot's output.
 """
@@ -20,7 +20,10 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.danger_model import DEFAULT_C, DangerModel
+from bot.components.spacy_loading import known_words, load_pipeline, model_path
+from bot.content_files import normalisation_rules
+from bot.danger_model import DEFAULT_C, DangerModel, pattern_examples, pattern_files_fingerprint
+from bot.normalise import Normaliser
 
 DANGER_RANKING = "danger_ranking"
 MODEL_FILE = "danger_model.joblib"
@@ -40,7 +43,12 @@ class DangerClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"c": DEFAULT_C}
+        return {"c": DEFAULT_C, "spacy_model": None}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> str:
+        # The rules' examples are training data Rasa does not see: retrain when they change.
+        return pattern_files_fingerprint()
 
     def __init__(
         self,
@@ -66,11 +74,17 @@ class DangerClassifier(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = training_data.intent_examples
-        self._model = DangerModel.fit(
-            [lemma_text(m) for m in examples],
-            [str(m.get(INTENT)) for m in examples],
-            c=float(self._config["c"]),
-        )
+        texts = [lemma_text(m) for m in examples]
+        intents = [str(m.get(INTENT)) for m in examples]
+        path = model_path(self._config)
+        nlp = load_pipeline(path)
+        normaliser = Normaliser.from_rules(normalisation_rules(), known_words(path))
+        for text, intent in pattern_examples():
+            # As SpacyNLP reads a message: normalised, then lower case.
+            doc = nlp(normaliser.normalise(text).lower())
+            texts.append(" ".join((t.lemma_ or t.text).lower() for t in doc))
+            intents.append(intent)
+        self._model = DangerModel.fit(texts, intents, c=float(self._config["c"]))
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self._model, directory / MODEL_FILE)
         return self._resource

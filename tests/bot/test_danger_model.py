@@ -7,7 +7,12 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.safety_net import _demote_safety_guess
-from bot.danger_model import DangerModel
+from bot.danger_model import (
+    LOOK_ALIKE_INTENT,
+    DangerModel,
+    pattern_examples,
+    pattern_files_fingerprint,
+)
 from bot.safety import INTENT_REASONS
 
 DANGER = [
@@ -70,3 +75,22 @@ def test_a_safety_guess_without_danger_gives_way_to_the_best_other_intent():
     assert _demote_safety_guess(message) == {"name": "out_of_scope", "confidence": 0.15}
     assert message.get(INTENT)["name"] == "out_of_scope"
     assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["out_of_scope", "greet"]
+
+
+def test_the_rules_examples_are_training_data_too():
+    examples = pattern_examples()
+    intents = {intent for _, intent in examples}
+    assert intents - {LOOK_ALIKE_INTENT} == set(INTENT_REASONS) - {"tell_friend_at_risk"}
+    assert all(isinstance(text, str) and text for text, _ in examples)
+
+
+def test_the_fingerprint_follows_the_rules_files(tmp_path, monkeypatch):
+    from bot import content_files
+
+    rules = tmp_path / "self_harm.yml"
+    rules.write_text("reason: self_harm\n", encoding="utf-8")
+    monkeypatch.setattr(content_files, "safety_pattern_files", lambda: [rules])
+    first = pattern_files_fingerprint()
+    assert pattern_files_fingerprint() == first
+    rules.write_text("reason: self_harm\nrules: []\n", encoding="utf-8")
+    assert pattern_files_fingerprint() != first
