@@ -9,7 +9,9 @@ everyday look-alikes included, are not) plus the safety rules' own examples
 (bot/patterns/safety/*.yml: `match` sentences are danger of the file's reason, `no_match`
 look-alikes are not), so it learns the words of disclosures the NLU examples do not hold
 ("bleach", "rope") and reads them in new word orders the rules cannot. A second regression over
-the danger examples alone says which reason it is.
+the danger examples alone says which reason it is, and a third whether it is happening now
+(`emergency`: labelled by the rules' own verdict on each example, since the rules know "now";
+it lets the layer put 999 first for emergencies the rules did not catch or called urgent).
 
 Its output has the shape of an intent ranking restricted to the safety intents, whose
 confidences add up to the probability of danger, so bot/safety.py reads it exactly as it read
@@ -31,6 +33,7 @@ from bot.safety import INTENT_REASONS, REASON_INTENTS
 
 # Weak regularisation: the examples are short and the n-grams that matter are few.
 DEFAULT_C = 20.0
+EMERGENCY_C = 5.0
 
 
 def _features() -> FeatureUnion:
@@ -49,15 +52,19 @@ def _features() -> FeatureUnion:
 LOOK_ALIKE_INTENT = "out_of_scope"
 
 
-def pattern_examples() -> List[tuple[str, str]]:
-    """The safety rules' examples as (text, intent): danger of the file's reason, or not."""
+def pattern_examples() -> List[tuple[str, str, bool]]:
+    """The safety rules' examples as (text, intent, labelled emergency): danger of the file's
+    reason, or not (`no_match` look-alikes)."""
     examples = []
     for path in content_files.safety_pattern_files():
         spec = content_files.load_yaml(path)
         intent = REASON_INTENTS[spec["reason"]]
         for example in spec["examples"]["match"]:
-            examples.append((example if isinstance(example, str) else example[0], intent))
-        examples += [(text, LOOK_ALIKE_INTENT) for text in spec["examples"]["no_match"]]
+            if isinstance(example, str):
+                examples.append((example, intent, False))
+            else:
+                examples.append((example[0], intent, example[1] == "emergency"))
+        examples += [(text, LOOK_ALIKE_INTENT, False) for text in spec["examples"]["no_match"]]
     return examples
 
 
@@ -71,16 +78,27 @@ def pattern_files_fingerprint() -> str:
 
 @dataclass
 class DangerModel:
-    """Probability of danger plus the most likely safety intents (see the module docstring)."""
+    """Probability of danger, the most likely safety intents, and whether it is happening now
+    (see the module docstring)."""
 
     features: Any
     danger: Any
     reasons: Any
+    emergency: Any = None
 
     @classmethod
-    def fit(cls, texts: Sequence[str], intents: Sequence[str], c: float = DEFAULT_C) -> DangerModel:
-        if len(texts) != len(intents):
-            raise ValueError("one intent per text")
+    def fit(
+        cls,
+        texts: Sequence[str],
+        intents: Sequence[str],
+        emergency: Sequence[bool] | None = None,
+        c: float = DEFAULT_C,
+    ) -> DangerModel:
+        """`emergency` marks the danger examples that are emergencies (999 first); without it,
+        or with only one kind among the danger examples, there is no emergency model."""
+        emergency = list(emergency) if emergency is not None else [False] * len(texts)
+        if not len(texts) == len(intents) == len(emergency):
+            raise ValueError("one intent and one emergency label per text")
         labels = [intent in INTENT_REASONS for intent in intents]
         if all(labels) or not any(labels):
             raise ValueError("the danger model needs safety and other examples")
@@ -88,18 +106,23 @@ class DangerModel:
         matrix = features.fit_transform(list(texts))
         danger = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
         danger.fit(matrix, labels)
-        safety_rows = [i for i, is_danger in enumerate(labels) if is_danger]
+        rows = [i for i, is_danger in enumerate(labels) if is_danger]
         reasons = LogisticRegression(C=c, max_iter=5000)
-        reasons.fit(matrix[safety_rows], [intents[i] for i in safety_rows])
-        return cls(features, danger, reasons)
+        reasons.fit(matrix[rows], [intents[i] for i in rows])
+        now = [emergency[i] for i in rows]
+        level = None
+        if any(now) and not all(now):
+            # Stronger regularisation: "now" is carried by a few words (tonight, outside, took).
+            level = LogisticRegression(C=EMERGENCY_C, class_weight="balanced", max_iter=5000)
+            level.fit(matrix[rows], now)
+        return cls(features, danger, reasons, level)
 
     def rankings(self, texts: Sequence[str]) -> List[List[Dict[str, Any]]]:
         """For each text, the safety intents with confidences that add up to P(danger)."""
         if not texts:
             return []
         matrix = self.features.transform(list(texts))
-        danger_column = list(self.danger.classes_).index(True)
-        p_danger = self.danger.predict_proba(matrix)[:, danger_column]
+        p_danger = _positive(self.danger, matrix)
         p_reason = self.reasons.predict_proba(matrix)
         result = []
         for p, shares in zip(p_danger, p_reason, strict=True):
@@ -111,5 +134,15 @@ class DangerModel:
             result.append(ranking)
         return result
 
+    def emergency_probabilities(self, texts: Sequence[str]) -> List[float]:
+        """For each text, read as danger, the probability that it is an emergency."""
+        if not texts or self.emergency is None:
+            return [0.0] * len(texts)
+        return [float(p) for p in _positive(self.emergency, self.features.transform(list(texts)))]
+
     def probability(self, text: str) -> float:
         return sum(r["confidence"] for r in self.rankings([text])[0])
+
+
+def _positive(model: Any, matrix: Any) -> Any:
+    return model.predict_proba(matrix)[:, list(model.classes_).index(True)]

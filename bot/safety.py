@@ -63,6 +63,9 @@ REASON_PRIORITY = (
 EMERGENCY_REASONS = ("immediate_danger", "self_harm")
 # The classifier alone raises the alarm when its top intent is a safety intent this confident.
 DEFAULT_CLASSIFIER_THRESHOLD = 0.5
+# The danger classifier's probability that a danger message is happening now, from which it is
+# answered as an emergency even when no rule says so (bot/danger_model.py).
+DEFAULT_EMERGENCY_THRESHOLD = 0.5
 # Reasons the classifier may give to an ordinary relationship between young people of one age.
 PEER_REASONS = frozenset({"exploitation", "friend_at_risk"})
 # Two young people are peers when their ages differ by at most this many years.
@@ -105,6 +108,7 @@ class SafetyNet:
     nlp: Language
     rules: dict[str, _Rule]
     classifier_threshold: float = DEFAULT_CLASSIFIER_THRESHOLD
+    emergency_threshold: float = DEFAULT_EMERGENCY_THRESHOLD
     _danger: Any = field(init=False, repr=False)
     _context: Any = field(init=False, repr=False)
     _signs: Any = field(init=False, repr=False)
@@ -117,10 +121,16 @@ class SafetyNet:
         nlp: Language,
         pattern_files: Iterable[Path] | None = None,
         classifier_threshold: float = DEFAULT_CLASSIFIER_THRESHOLD,
+        emergency_threshold: float = DEFAULT_EMERGENCY_THRESHOLD,
     ) -> SafetyNet:
         files = list(pattern_files or content_files.safety_pattern_files())
         specs = [content_files.load_yaml(path) for path in files]
-        net = cls(nlp=nlp, rules={}, classifier_threshold=classifier_threshold)
+        net = cls(
+            nlp=nlp,
+            rules={},
+            classifier_threshold=classifier_threshold,
+            emergency_threshold=emergency_threshold,
+        )
         danger_patterns: dict[str, list[str]] = {}
         for spec in specs:
             for rule in spec["rules"]:
@@ -148,11 +158,21 @@ class SafetyNet:
     # -- the decision ------------------------------------------------------------------------
 
     def assess_text(
-        self, text: str, intent_ranking: Sequence[Mapping[str, Any]] = ()
+        self,
+        text: str,
+        intent_ranking: Sequence[Mapping[str, Any]] = (),
+        emergency_probability: float = 0.0,
     ) -> Assessment:
-        return self.assess(self.nlp(text), intent_ranking)
+        return self.assess(self.nlp(text), intent_ranking, emergency_probability)
 
-    def assess(self, doc: Doc, intent_ranking: Sequence[Mapping[str, Any]] = ()) -> Assessment:
+    def assess(
+        self,
+        doc: Doc,
+        intent_ranking: Sequence[Mapping[str, Any]] = (),
+        emergency_probability: float = 0.0,
+    ) -> Assessment:
+        """`intent_ranking`: the classifier's probabilities for the safety intents;
+        `emergency_probability`: its probability that the danger is happening now."""
         context = self._spans(self._context, doc)
         figurative = context.get("figurative", [])
         hits = [
@@ -177,7 +197,11 @@ class SafetyNet:
             reasons.add(classifier_reason)
         reason = next(r for r in REASON_PRIORITY if r in reasons)
         level = EMERGENCY if any(rule.level == EMERGENCY for rule, _ in hits) else URGENT
-        if reason == "immediate_danger" or _happening_now(context):
+        if (
+            reason == "immediate_danger"
+            or _happening_now(context)
+            or emergency_probability >= self.emergency_threshold
+        ):
             level = EMERGENCY
         about_someone_else = self._about_someone_else(hits, context, classifier_reason)
         if level == EMERGENCY:

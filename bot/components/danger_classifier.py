@@ -1,7 +1,8 @@
 """Rasa component: the dedicated danger classifier (bot/danger_model.py) in the NLU pipeline.
 
 Trained on the NLU examples (after the normaliser and spaCy, so on the same lemmas the bot sees)
-and the safety rules' examples (normalised and lemmatised the same way here), it puts its safety ranking on each message under `danger_ranking`. The safety layer
+and the safety rules' examples (normalised and lemmatised the same way here), it puts its safety ranking on each message under `danger_ranking` and the probability that the
+danger is happening now under `danger_emergency`. The safety layer
 (bot/components/safety_net.py) reads that ranking instead of DIET's for the classifier half of
 its decision; DIET still chooses every other intent. Nothing is added to the bot's output.
 """
@@ -15,26 +16,27 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.language import Language
+from spacy.tokens import Doc
 
 from bot.components.spacy_loading import known_words, load_pipeline, model_path
 from bot.content_files import normalisation_rules
 from bot.danger_model import DEFAULT_C, DangerModel, pattern_examples, pattern_files_fingerprint
 from bot.normalise import Normaliser
+from bot.safety import EMERGENCY, INTENT_REASONS, REASON_INTENTS, SafetyNet
 
 DANGER_RANKING = "danger_ranking"
+DANGER_EMERGENCY = "danger_emergency"
+SPACY_DOC = "text_spacy_doc"
 MODEL_FILE = "danger_model.joblib"
 
 
-def lemma_text(message: Message) -> str:
-    """The message as the lemmas Rasa's SpacyTokenizer found, lower case."""
-    tokens = message.get(TOKENS_NAMES[TEXT]) or []
-    if tokens:
-        return " ".join((token.lemma or token.text).lower() for token in tokens)
-    return (message.get(TEXT) or "").lower()
+def doc_lemmas(doc: Doc) -> str:
+    """The text the model reads: the lemmas, lower case."""
+    return " ".join((token.lemma_ or token.text).lower() for token in doc)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -62,6 +64,9 @@ class DangerClassifier(GraphComponent):
         self._resource = resource
         self._model = model
 
+    def _nlp(self) -> Language:
+        return load_pipeline(model_path(self._config))
+
     @classmethod
     def create(
         cls,
@@ -73,18 +78,33 @@ class DangerClassifier(GraphComponent):
         return cls(config, model_storage, resource, None)
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = training_data.intent_examples
-        texts = [lemma_text(m) for m in examples]
-        intents = [str(m.get(INTENT)) for m in examples]
         path = model_path(self._config)
         nlp = load_pipeline(path)
         normaliser = Normaliser.from_rules(normalisation_rules(), known_words(path))
-        for text, intent in pattern_examples():
-            # As SpacyNLP reads a message: normalised, then lower case.
-            doc = nlp(normaliser.normalise(text).lower())
-            texts.append(" ".join((t.lemma_ or t.text).lower() for t in doc))
+        rules = SafetyNet.from_files(nlp)
+        texts, intents, emergency = [], [], []
+
+        def add(doc: Doc, intent: str, labelled_emergency: bool) -> None:
+            texts.append(doc_lemmas(doc))
             intents.append(intent)
-        self._model = DangerModel.fit(texts, intents, c=float(self._config["c"]))
+            # An emergency when labelled so, when it is immediate danger, or when the rules,
+            # which know "now" words, call it one.
+            emergency.append(
+                intent in INTENT_REASONS
+                and (
+                    labelled_emergency
+                    or intent == REASON_INTENTS["immediate_danger"]
+                    or rules.assess(doc).level == EMERGENCY
+                )
+            )
+
+        for message in training_data.intent_examples:
+            text = message.get(TEXT) or ""  # already normalised by TextNormaliser
+            add(message.get(SPACY_DOC) or nlp(text.lower()), str(message.get(INTENT)), False)
+        for text, intent, labelled_emergency in pattern_examples():
+            # As SpacyNLP reads a message: normalised, then lower case.
+            add(nlp(normaliser.normalise(text).lower()), intent, labelled_emergency)
+        self._model = DangerModel.fit(texts, intents, emergency, c=float(self._config["c"]))
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self._model, directory / MODEL_FILE)
         return self._resource
@@ -105,8 +125,11 @@ class DangerClassifier(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         if self._model is None:
             return messages
-        texts = [m for m in messages if m.get(TEXT)]
-        rankings = self._model.rankings([lemma_text(m) for m in texts])
-        for message, ranking in zip(texts, rankings, strict=True):
+        found = [m for m in messages if m.get(TEXT)]
+        texts = [doc_lemmas(m.get(SPACY_DOC) or self._nlp()(m.get(TEXT).lower())) for m in found]
+        rankings = self._model.rankings(texts)
+        emergency = self._model.emergency_probabilities(texts)
+        for message, ranking, now in zip(found, rankings, emergency, strict=True):
             message.set(DANGER_RANKING, ranking)
+            message.set(DANGER_EMERGENCY, now)
         return messages

@@ -26,15 +26,20 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.danger_classifier import DANGER_RANKING
+from bot.components.danger_classifier import DANGER_EMERGENCY, DANGER_RANKING, SPACY_DOC
 from bot.components.spacy_loading import load_pipeline, model_path
-from bot.safety import INTENT_REASONS, Assessment, SafetyNet
+from bot.safety import (
+    DEFAULT_CLASSIFIER_THRESHOLD,
+    DEFAULT_EMERGENCY_THRESHOLD,
+    INTENT_REASONS,
+    Assessment,
+    SafetyNet,
+)
 
 logger = logging.getLogger(__name__)
 
 EXTRACTOR = "SafetyNet"
 SIGNS_INTENT = "ask_signs"
-SPACY_DOC = "text_spacy_doc"
 
 
 def entities_for(assessment: Assessment, intent_name: str) -> List[Dict[str, Any]]:
@@ -85,7 +90,11 @@ class SafetyNetClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"spacy_model": None, "classifier_threshold": 0.5}
+        return {
+            "spacy_model": None,
+            "classifier_threshold": DEFAULT_CLASSIFIER_THRESHOLD,
+            "emergency_threshold": DEFAULT_EMERGENCY_THRESHOLD,
+        }
 
     def __init__(self, net: SafetyNet) -> None:
         self._net = net
@@ -99,7 +108,9 @@ class SafetyNetClassifier(GraphComponent):
         execution_context: ExecutionContext,
     ) -> SafetyNetClassifier:
         net = SafetyNet.from_files(
-            load_pipeline(model_path(config)), classifier_threshold=config["classifier_threshold"]
+            load_pipeline(model_path(config)),
+            classifier_threshold=config["classifier_threshold"],
+            emergency_threshold=config["emergency_threshold"],
         )
         return cls(net)
 
@@ -117,7 +128,7 @@ class SafetyNetClassifier(GraphComponent):
         ranking = message.get(DANGER_RANKING)
         if ranking is None:
             ranking = message.get(INTENT_RANKING_KEY) or []
-        assessment = self._net.assess(doc, ranking)
+        assessment = self._net.assess(doc, ranking, float(message.get(DANGER_EMERGENCY) or 0.0))
         intent = message.get(INTENT) or {}
         if not assessment.is_danger and intent.get(INTENT_NAME_KEY) in INTENT_REASONS:
             intent = _demote_safety_guess(message)

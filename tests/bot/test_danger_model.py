@@ -33,10 +33,14 @@ OTHER = [
 ]
 
 
+# Which of the danger examples above are happening now.
+NOW = {"i want to kill myself tonight", "a man online ask me to meet him and keep it secret"}
+
+
 @pytest.fixture(scope="module")
 def model():
     texts, intents = zip(*(DANGER + OTHER), strict=True)
-    return DangerModel.fit(texts, intents)
+    return DangerModel.fit(texts, intents, [t in NOW for t in texts])
 
 
 def test_rankings_hold_only_safety_intents_and_add_up_to_the_danger_probability(model):
@@ -52,6 +56,14 @@ def test_it_learns_danger_from_the_safety_intents(model):
     assert model.probability("i want to kill myself") > model.probability("hi there thank you")
     (ranking,) = model.rankings(["i want to kill myself tonight"])
     assert ranking[0]["name"] == "tell_self_harm"
+
+
+def test_it_tells_how_likely_the_danger_is_happening_now(model):
+    now, later = model.emergency_probabilities(["kill myself tonight", "my uncle touch me"])
+    assert 0.0 <= later < now <= 1.0
+    texts, intents = zip(*(DANGER + OTHER), strict=True)
+    # Without emergency labels there is no such model, and nothing is an emergency.
+    assert DangerModel.fit(texts, intents).emergency_probabilities(["tonight"]) == [0.0]
 
 
 def test_it_needs_both_kinds_of_example():
@@ -79,9 +91,12 @@ def test_a_safety_guess_without_danger_gives_way_to_the_best_other_intent():
 
 def test_the_rules_examples_are_training_data_too():
     examples = pattern_examples()
-    intents = {intent for _, intent in examples}
+    intents = {intent for _, intent, _ in examples}
     assert intents - {LOOK_ALIKE_INTENT} == set(INTENT_REASONS) - {"tell_friend_at_risk"}
-    assert all(isinstance(text, str) and text for text, _ in examples)
+    assert all(isinstance(text, str) and text for text, _, _ in examples)
+    # Emergencies the rules files label as such ([text, emergency]) keep that label.
+    assert any(now for _, _, now in examples)
+    assert not any(now for _, intent, now in examples if intent == LOOK_ALIKE_INTENT)
 
 
 def test_the_fingerprint_follows_the_rules_files(tmp_path, monkeypatch):

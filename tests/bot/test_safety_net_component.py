@@ -64,3 +64,13 @@ def test_the_classifier_alarm_adds_up_all_safety_intents(safety_net, normaliser)
     assert result.is_danger and result.sources == ("classifier",)
     low = [{"name": "tell_exploitation", "confidence": 0.3}, {"name": "greet", "confidence": 0.7}]
     assert not safety_net.assess_text(text, low).is_danger
+
+
+def test_the_classifier_s_now_probability_makes_it_an_emergency(safety_net, normaliser):
+    text = normaliser.normalise("hmm not sure how to say this")
+    ranking = [{"name": "tell_sexual_abuse", "confidence": 0.9}]
+    assert safety_net.assess_text(text, ranking).level == "urgent"
+    result = safety_net.assess_text(text, ranking, emergency_probability=0.9)
+    assert result.level == "emergency" and result.reason == "immediate_danger"
+    # Never on its own: a "now" probability without danger raises nothing.
+    assert not safety_net.assess_text(text, (), emergency_probability=0.9).is_danger
