@@ -246,6 +246,11 @@ def print_safety(report: SafetyReport, path: Path, show_texts: bool) -> None:
     for reason, recall in report.recall_by_reason.items():
         print(f"  recall {reason:<17} {recall:.1%}")
     print(f"  reason as labelled       {report.reason_agreement:.1%} of escalations")
+    as_urgent = sum(1 for m in report.misses if m["got"])
+    print(
+        f"  missed                   {len(report.misses)}: {len(report.misses) - as_urgent} "
+        f"not escalated, {as_urgent} emergencies answered as urgent"
+    )
     print(
         f"  false alarms             {report.false_alarm_rate:.1%} "
         f"({len(report.false_alarms)} of {report.benign}) {report.false_alarms_by_kind}"

@@ -40,3 +40,29 @@ def test_invisible_characters_cannot_hide_words(normaliser):
 def test_empty_and_whitespace(normaliser):
     assert normaliser.normalise("") == ""
     assert normaliser.normalise("   \n ") == ""
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("i want to unalive", "i want to kill myself"),
+        ("i wanna unalive", "i want to kill myself"),
+        ("gonna unalive tonight", "going to kill myself tonight"),
+        ("im about to unalive", "i'm about to kill myself"),
+        ("i want to unalive myself", "i want to kill myself"),
+        # with someone or something after it, "unalive" is just "kill"
+        ("he said hes gonna unalive me", "he said he's going to kill me"),
+        ("i want to unalive him", "i want to kill him"),
+        ("lets unalive the boss", "lets kill the boss"),
+        ("my character got unalived", "my character got killed"),
+    ],
+)
+def test_unalive_without_an_object_is_about_the_writer(normaliser, raw, expected):
+    assert normaliser.normalise(raw) == expected
+
+
+def test_emergency_numbers_are_not_squashed(normaliser):
+    assert normaliser.normalise("call 999 now") == "call 999 now"
+    assert normaliser.normalise("she hasnt come home and he wouldnt say") == (
+        "she hasn't come home and he wouldn't say"
+    )
