@@ -29,6 +29,15 @@ def safety_pattern_files() -> list[Path]:
     return sorted((PATTERNS_DIR / "safety").glob("*.yml"))
 
 
+def not_danger_file() -> Path:
+    return PATTERNS_DIR / "not_danger.yml"
+
+
+def not_danger_examples() -> list[str]:
+    """Harmless messages only the danger classifier learns from (bot/patterns/not_danger.yml)."""
+    return [str(text) for text in load_yaml(not_danger_file())["not_danger"]]
+
+
 def signs() -> dict[str, Any]:
     return load_yaml(PATTERNS_DIR / "signs.yml")
 

@@ -7,7 +7,8 @@ different kind of learner (logistic regression over word and character n-grams o
 trained on the NLU examples (every safety intent's examples are danger, every other intent's,
 everyday look-alikes included, are not) plus the safety rules' own examples
 (bot/patterns/safety/*.yml: `match` sentences are danger of the file's reason, `no_match`
-look-alikes are not), so it learns the words of disclosures the NLU examples do not hold
+look-alikes are not) and harmless messages kept for it alone (bot/patterns/not_danger.yml:
+as intent examples they blurred DIET's out_of_scope with the topic intents), so it learns the words of disclosures the NLU examples do not hold
 ("bleach", "rope") and reads them in new word orders the rules cannot. A second regression over
 the danger examples alone says which reason it is, and a third whether it is happening now
 (`emergency`: labelled by the rules' own verdict on each example, since the rules know "now";
@@ -52,9 +53,10 @@ def _features() -> FeatureUnion:
 LOOK_ALIKE_INTENT = "out_of_scope"
 
 
-def pattern_examples() -> List[tuple[str, str, bool]]:
-    """The safety rules' examples as (text, intent, labelled emergency): danger of the file's
-    reason, or not (`no_match` look-alikes)."""
+def extra_examples() -> List[tuple[str, str, bool]]:
+    """Training examples besides the NLU data, as (text, intent, labelled emergency): the safety
+    rules' examples (danger of the file's reason, or `no_match` look-alikes) and the harmless
+    messages of bot/patterns/not_danger.yml, which DIET never sees."""
     examples = []
     for path in content_files.safety_pattern_files():
         spec = content_files.load_yaml(path)
@@ -65,13 +67,15 @@ def pattern_examples() -> List[tuple[str, str, bool]]:
             else:
                 examples.append((example[0], intent, example[1] == "emergency"))
         examples += [(text, LOOK_ALIKE_INTENT, False) for text in spec["examples"]["no_match"]]
+    examples += [(text, LOOK_ALIKE_INTENT, False) for text in content_files.not_danger_examples()]
     return examples
 
 
-def pattern_files_fingerprint() -> str:
-    """Changes whenever a rules file changes, so Rasa retrains the model instead of reusing it."""
+def extra_examples_fingerprint() -> str:
+    """Changes whenever a file of extra examples changes, so Rasa retrains the model instead of
+    reusing it from its cache."""
     digest = hashlib.sha256()
-    for path in content_files.safety_pattern_files():
+    for path in [*content_files.safety_pattern_files(), content_files.not_danger_file()]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

@@ -1,7 +1,8 @@
 """Rasa component: the dedicated danger classifier (bot/danger_model.py) in the NLU pipeline.
 
 Trained on the NLU examples (after the normaliser and spaCy, so on the same lemmas the bot sees)
-and the safety rules' examples (normalised and lemmatised the same way here), it puts its safety ranking on each message under `danger_ranking` and the probability that the
+and its extra examples (bot/danger_model.extra_examples; normalised and lemmatised the same
+way here), it puts its safety ranking on each message under `danger_ranking` and the probability that the
 danger is happening now under `danger_emergency`. The safety layer
 (bot/components/safety_net.py) reads that ranking instead of DIET's for the classifier half of
 its decision; DIET still chooses every other intent. Nothing is added to the bot's output.
@@ -24,7 +25,7 @@ from spacy.tokens import Doc
 
 from bot.components.spacy_loading import known_words, load_pipeline, model_path
 from bot.content_files import normalisation_rules
-from bot.danger_model import DEFAULT_C, DangerModel, pattern_examples, pattern_files_fingerprint
+from bot.danger_model import DEFAULT_C, DangerModel, extra_examples, extra_examples_fingerprint
 from bot.normalise import Normaliser
 from bot.safety import EMERGENCY, INTENT_REASONS, REASON_INTENTS, SafetyNet
 
@@ -49,8 +50,8 @@ class DangerClassifier(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> str:
-        # The rules' examples are training data Rasa does not see: retrain when they change.
-        return pattern_files_fingerprint()
+        # The extra examples are training data Rasa does not see: retrain when they change.
+        return extra_examples_fingerprint()
 
     def __init__(
         self,
@@ -101,7 +102,7 @@ class DangerClassifier(GraphComponent):
         for message in training_data.intent_examples:
             text = message.get(TEXT) or ""  # already normalised by TextNormaliser
             add(message.get(SPACY_DOC) or nlp(text.lower()), str(message.get(INTENT)), False)
-        for text, intent, labelled_emergency in pattern_examples():
+        for text, intent, labelled_emergency in extra_examples():
             # As SpacyNLP reads a message: normalised, then lower case.
             add(nlp(normaliser.normalise(text).lower()), intent, labelled_emergency)
         self._model = DangerModel.fit(texts, intents, emergency, c=float(self._config["c"]))

@@ -10,8 +10,8 @@ from bot.components.safety_net import _demote_safety_guess
 from bot.danger_model import (
     LOOK_ALIKE_INTENT,
     DangerModel,
-    pattern_examples,
-    pattern_files_fingerprint,
+    extra_examples,
+    extra_examples_fingerprint,
 )
 from bot.safety import INTENT_REASONS
 
@@ -90,7 +90,7 @@ def test_a_safety_guess_without_danger_gives_way_to_the_best_other_intent():
 
 
 def test_the_rules_examples_are_training_data_too():
-    examples = pattern_examples()
+    examples = extra_examples()
     intents = {intent for _, intent, _ in examples}
     assert intents - {LOOK_ALIKE_INTENT} == set(INTENT_REASONS) - {"tell_friend_at_risk"}
     assert all(isinstance(text, str) and text for text, _, _ in examples)
@@ -99,13 +99,27 @@ def test_the_rules_examples_are_training_data_too():
     assert not any(now for _, intent, now in examples if intent == LOOK_ALIKE_INTENT)
 
 
-def test_the_fingerprint_follows_the_rules_files(tmp_path, monkeypatch):
+def test_the_fingerprint_follows_the_files_of_extra_examples(tmp_path, monkeypatch):
     from bot import content_files
 
     rules = tmp_path / "self_harm.yml"
     rules.write_text("reason: self_harm\n", encoding="utf-8")
+    harmless = tmp_path / "not_danger.yml"
+    harmless.write_text("not_danger: []\n", encoding="utf-8")
     monkeypatch.setattr(content_files, "safety_pattern_files", lambda: [rules])
-    first = pattern_files_fingerprint()
-    assert pattern_files_fingerprint() == first
+    monkeypatch.setattr(content_files, "not_danger_file", lambda: harmless)
+    first = extra_examples_fingerprint()
+    assert extra_examples_fingerprint() == first
     rules.write_text("reason: self_harm\nrules: []\n", encoding="utf-8")
-    assert pattern_files_fingerprint() != first
+    second = extra_examples_fingerprint()
+    assert second != first
+    harmless.write_text("not_danger: [hello]\n", encoding="utf-8")
+    assert extra_examples_fingerprint() != second
+
+
+def test_harmless_examples_for_the_danger_model_alone_are_look_alikes():
+    from bot.content_files import not_danger_examples
+
+    harmless = set(not_danger_examples())
+    assert len(harmless) > 100
+    assert {(t, LOOK_ALIKE_INTENT, False) for t in harmless} <= set(extra_examples())
