@@ -123,26 +123,30 @@ class DangerModel:
 
     def rankings(self, texts: Sequence[str]) -> List[List[Dict[str, Any]]]:
         """For each text, the safety intents with confidences that add up to P(danger)."""
+        return self.predict(texts)[0]
+
+    def emergency_probabilities(self, texts: Sequence[str]) -> List[float]:
+        """For each text, read as danger, the probability that it is an emergency."""
+        return self.predict(texts)[1]
+
+    def predict(self, texts: Sequence[str]) -> tuple[List[List[Dict[str, Any]]], List[float]]:
+        """Both at once: the n-grams are computed once (most of the cost, about 0.7 ms)."""
         if not texts:
-            return []
+            return [], []
         matrix = self.features.transform(list(texts))
         p_danger = _positive(self.danger, matrix)
         p_reason = self.reasons.predict_proba(matrix)
-        result = []
+        rankings = []
         for p, shares in zip(p_danger, p_reason, strict=True):
             ranking = [
                 {"name": str(intent), "confidence": float(p * share)}
                 for intent, share in zip(self.reasons.classes_, shares, strict=True)
             ]
             ranking.sort(key=lambda r: r["confidence"], reverse=True)
-            result.append(ranking)
-        return result
-
-    def emergency_probabilities(self, texts: Sequence[str]) -> List[float]:
-        """For each text, read as danger, the probability that it is an emergency."""
-        if not texts or self.emergency is None:
-            return [0.0] * len(texts)
-        return [float(p) for p in _positive(self.emergency, self.features.transform(list(texts)))]
+            rankings.append(ranking)
+        if self.emergency is None:
+            return rankings, [0.0] * len(texts)
+        return rankings, [float(p) for p in _positive(self.emergency, matrix)]
 
     def probability(self, text: str) -> float:
         return sum(r["confidence"] for r in self.rankings([text])[0])

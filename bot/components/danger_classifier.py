@@ -128,8 +128,7 @@ class DangerClassifier(GraphComponent):
             return messages
         found = [m for m in messages if m.get(TEXT)]
         texts = [doc_lemmas(m.get(SPACY_DOC) or self._nlp()(m.get(TEXT).lower())) for m in found]
-        rankings = self._model.rankings(texts)
-        emergency = self._model.emergency_probabilities(texts)
+        rankings, emergency = self._model.predict(texts)
         for message, ranking, now in zip(found, rankings, emergency, strict=True):
             message.set(DANGER_RANKING, ranking)
             message.set(DANGER_EMERGENCY, now)
