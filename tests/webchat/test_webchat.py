@@ -369,6 +369,10 @@ def test_embed_widget_escape_twice_on_the_school_page(new_page, chat_server, sit
     launcher = page.locator("#helping-hands-widget .launcher")
     launcher.click()
     expect(page.locator("#helping-hands-widget iframe")).to_be_visible()
+    # Once loaded, the widget moves focus into the chat; wait for that, or on a slow machine it
+    # can happen between the two key presses and split them across the two documents.
+    chat = page.frame_locator("#helping-hands-widget iframe")
+    expect(chat.locator("#message")).to_be_focused()
     launcher.focus()
     page.keyboard.press("Escape")
     page.keyboard.press("Escape")
