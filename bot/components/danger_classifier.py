@@ -17,21 +17,20 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from bot.components.spacy_loading import known_words, load_pipeline, model_path
-from bot.content_files import normalisation_rules
+from bot.components.spacy_loading import load_normaliser, load_pipeline, model_path
 from bot.danger_model import DEFAULT_C, DangerModel, extra_examples, extra_examples_fingerprint
-from bot.normalise import Normaliser
 from bot.safety import EMERGENCY, INTENT_REASONS, REASON_INTENTS, SafetyNet
 
 DANGER_RANKING = "danger_ranking"
 DANGER_EMERGENCY = "danger_emergency"
-SPACY_DOC = "text_spacy_doc"
+SPACY_DOC = SPACY_DOCS[TEXT]  # where Rasa's SpacyNLP leaves the message's doc
 MODEL_FILE = "danger_model.joblib"
 
 
@@ -81,7 +80,7 @@ class DangerClassifier(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         path = model_path(self._config)
         nlp = load_pipeline(path)
-        normaliser = Normaliser.from_rules(normalisation_rules(), known_words(path))
+        normaliser = load_normaliser(path)
         rules = SafetyNet.from_files(nlp)
         texts, intents, emergency = [], [], []
 

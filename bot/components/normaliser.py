@@ -12,8 +12,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.spacy_loading import known_words, model_path
-from bot.content_files import normalisation_rules
+from bot.components.spacy_loading import load_normaliser, model_path
 from bot.normalise import Normaliser
 
 
@@ -37,8 +36,7 @@ class TextNormaliser(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> TextNormaliser:
-        vocabulary = known_words(model_path(config))
-        return cls(Normaliser.from_rules(normalisation_rules(), vocabulary))
+        return cls(load_normaliser(model_path(config)))
 
     def _normalise(self, message: Message) -> None:
         text: str | None = message.get(TEXT)

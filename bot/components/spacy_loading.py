@@ -9,7 +9,8 @@ from typing import Any, Mapping
 import spacy
 from spacy.language import Language
 
-from bot.normalise import vocabulary_from_spacy
+from bot.content_files import normalisation_rules
+from bot.normalise import Normaliser, vocabulary_from_spacy
 from bot.settings import Settings
 
 
@@ -33,3 +34,10 @@ def known_words(path: str) -> frozenset[str]:
     """The lookup lemmatiser's English words, computed once per process (normaliser and
     UnknownWordsFallback both read them)."""
     return frozenset(vocabulary_from_spacy(load_pipeline(path)))
+
+
+@lru_cache(maxsize=4)
+def load_normaliser(path: str) -> Normaliser:
+    """The normaliser every component uses (TextNormaliser on messages, DangerClassifier on its
+    extra training examples), built once per process."""
+    return Normaliser.from_rules(normalisation_rules(), known_words(path))

@@ -37,6 +37,10 @@ OTHER = [
 NOW = {"i want to kill myself tonight", "a man online ask me to meet him and keep it secret"}
 
 
+def danger_probability(ranking):
+    return sum(r["confidence"] for r in ranking)
+
+
 @pytest.fixture(scope="module")
 def model():
     texts, intents = zip(*(DANGER + OTHER), strict=True)
@@ -44,26 +48,25 @@ def model():
 
 
 def test_rankings_hold_only_safety_intents_and_add_up_to_the_danger_probability(model):
-    (ranking,) = model.rankings(["my uncle touch me"])
+    (ranking,), _ = model.predict(["my uncle touch me"])
     assert {r["name"] for r in ranking} <= set(INTENT_REASONS)
     assert ranking == sorted(ranking, key=lambda r: r["confidence"], reverse=True)
-    assert sum(r["confidence"] for r in ranking) == pytest.approx(
-        model.probability("my uncle touch me")
-    )
+    assert 0.0 < sum(r["confidence"] for r in ranking) <= 1.0
 
 
 def test_it_learns_danger_from_the_safety_intents(model):
-    assert model.probability("i want to kill myself") > model.probability("hi there thank you")
-    (ranking,) = model.rankings(["i want to kill myself tonight"])
+    (danger, ordinary), _ = model.predict(["i want to kill myself", "hi there thank you"])
+    assert danger_probability(danger) > danger_probability(ordinary)
+    (ranking,), _ = model.predict(["i want to kill myself tonight"])
     assert ranking[0]["name"] == "tell_self_harm"
 
 
 def test_it_tells_how_likely_the_danger_is_happening_now(model):
-    now, later = model.emergency_probabilities(["kill myself tonight", "my uncle touch me"])
+    _, (now, later) = model.predict(["kill myself tonight", "my uncle touch me"])
     assert 0.0 <= later < now <= 1.0
     texts, intents = zip(*(DANGER + OTHER), strict=True)
     # Without emergency labels there is no such model, and nothing is an emergency.
-    assert DangerModel.fit(texts, intents).emergency_probabilities(["tonight"]) == [0.0]
+    assert DangerModel.fit(texts, intents).predict(["tonight"])[1] == [0.0]
 
 
 def test_it_needs_both_kinds_of_example():
