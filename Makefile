@@ -22,7 +22,7 @@ TRAINING_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml data/stories/
 	bot/normalise.py bot/patterns/normalise.yml bot/components/normaliser.py \
 	bot/policies/safety_policy.py bot/policies/audience_policy.py bot/components/unknown_words.py \
 	bot/danger_model.py bot/components/danger_classifier.py $(wildcard bot/patterns/safety/*.yml) \
-	bot/patterns/not_danger.yml \
+	bot/patterns/not_danger.yml $(wildcard bot/patterns/classifier/*.yml) \
 	$(SPACY_MODEL)/meta.json
 
 .PHONY: help run shell test lint evaluate bench train spacy setup lock clean

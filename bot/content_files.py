@@ -34,8 +34,28 @@ def not_danger_file() -> Path:
 
 
 def not_danger_examples() -> list[str]:
-    """Harmless messages only the danger classifier learns from (bot/patterns/not_danger.yml)."""
-    return [str(text) for text in load_yaml(not_danger_file())["not_danger"]]
+    """Harmless messages only the danger classifier learns from: bot/patterns/not_danger.yml
+    and the `not_danger` lists of bot/patterns/classifier/*.yml."""
+    texts = []
+    for path in classifier_example_files():
+        texts += [str(text) for text in load_yaml(path).get("not_danger") or []]
+    return texts
+
+
+def classifier_example_files() -> list[Path]:
+    """Files of examples only the danger classifier learns from (never DIET)."""
+    return [not_danger_file(), *sorted((PATTERNS_DIR / "classifier").glob("*.yml"))]
+
+
+def danger_examples() -> list[tuple[str, str, str]]:
+    """Disclosures only the danger classifier learns from, as (text, reason, level): the
+    `danger` mapping of bot/patterns/classifier/*.yml, reason -> level -> messages."""
+    examples = []
+    for path in classifier_example_files():
+        for reason, levels in (load_yaml(path).get("danger") or {}).items():
+            for level, texts in levels.items():
+                examples += [(str(text), str(reason), str(level)) for text in texts or []]
+    return examples
 
 
 def signs() -> dict[str, Any]:

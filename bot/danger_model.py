@@ -55,8 +55,9 @@ LOOK_ALIKE_INTENT = "out_of_scope"
 
 def extra_examples() -> List[tuple[str, str, bool]]:
     """Training examples besides the NLU data, as (text, intent, labelled emergency): the safety
-    rules' examples (danger of the file's reason, or `no_match` look-alikes) and the harmless
-    messages of bot/patterns/not_danger.yml, which DIET never sees."""
+    rules' examples (danger of the file's reason, or `no_match` look-alikes), and the
+    disclosures and harmless messages of bot/patterns/not_danger.yml and
+    bot/patterns/classifier/*.yml, which DIET never sees."""
     examples = []
     for path in content_files.safety_pattern_files():
         spec = content_files.load_yaml(path)
@@ -67,6 +68,10 @@ def extra_examples() -> List[tuple[str, str, bool]]:
             else:
                 examples.append((example[0], intent, example[1] == "emergency"))
         examples += [(text, LOOK_ALIKE_INTENT, False) for text in spec["examples"]["no_match"]]
+    examples += [
+        (text, REASON_INTENTS[reason], level == "emergency")
+        for text, reason, level in content_files.danger_examples()
+    ]
     examples += [(text, LOOK_ALIKE_INTENT, False) for text in content_files.not_danger_examples()]
     return examples
 
@@ -75,7 +80,7 @@ def extra_examples_fingerprint() -> str:
     """Changes whenever a file of extra examples changes, so Rasa retrains the model instead of
     reusing it from its cache."""
     digest = hashlib.sha256()
-    for path in [*content_files.safety_pattern_files(), content_files.not_danger_file()]:
+    for path in [*content_files.safety_pattern_files(), *content_files.classifier_example_files()]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -12,8 +14,10 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import normalise
 from bot.components.spacy_loading import load_normaliser, model_path
 from bot.normalise import Normaliser
+from bot.settings import PATTERNS_DIR
 
 
 # Registered as a featurizer so the recipe runs it, in order, on training data and messages.
@@ -24,6 +28,15 @@ class TextNormaliser(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         return {"spacy_model": None}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> str:
+        # The word lists and the code rewrite the training data: when either changes, Rasa must
+        # not reuse its cached rewrite (and every model trained on it).
+        digest = hashlib.sha256()
+        for path in (PATTERNS_DIR / "normalise.yml", Path(normalise.__file__)):
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
 
     def __init__(self, normaliser: Normaliser) -> None:
         self._normaliser = normaliser

@@ -7,7 +7,12 @@ import re
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.content_files import load_yaml, not_danger_examples, safety_pattern_files
+from bot.content_files import (
+    danger_examples,
+    load_yaml,
+    not_danger_examples,
+    safety_pattern_files,
+)
 from bot.settings import PROJECT_ROOT
 
 
@@ -37,8 +42,9 @@ def _pattern_examples() -> set[str]:
         for kind in ("match", "no_match"):
             for example in load_yaml(path)["examples"][kind]:
                 texts.add(_key(example if isinstance(example, str) else example[0]))
-    # The danger classifier's own harmless examples (bot/patterns/not_danger.yml) too.
+    # The danger classifier's own examples (bot/patterns/not_danger.yml, classifier/*.yml) too.
     texts.update(_key(text) for text in not_danger_examples())
+    texts.update(_key(text) for text, _, _ in danger_examples())
     return texts
 
 

@@ -71,3 +71,27 @@ async def test_the_validation_set_does_not_regress(agent_without_action_server):
     for level, floor in VALIDATION_FLOORS.items():
         assert report.recall_by_level[level] >= floor, level
     assert report.false_alarm_rate <= VALIDATION_CEILING_FALSE_ALARMS
+
+
+async def test_the_fast_layer_check_gives_the_trained_models_escalations(
+    agent_without_action_server,
+):
+    """bot/evaluate_layer.py rebuilds the safety layer without Rasa to try changes quickly; its
+    verdicts must be the escalations the trained bot gives, or its figures would mislead."""
+    import uuid
+
+    from bot.evaluate import SAFETY_DEV_SET, escalation_in
+    from bot.evaluate_layer import Layer, _configured_thresholds
+
+    messages = safety_messages(SAFETY_DEV_SET)[::4]
+    layer = Layer(**_configured_thresholds())
+    verdicts = layer.verdicts([m["text"] for m in messages])
+    differ = 0
+    for item, verdict in zip(messages, verdicts, strict=True):
+        replies = await agent_without_action_server.handle_text(
+            item["text"], sender_id=uuid.uuid4().hex
+        )
+        payload = escalation_in(replies or [])
+        bot = (payload["level"], payload["reason"]) if payload else (None, None)
+        differ += bot != (verdict.level, verdict.reason)
+    assert differ == 0, f"{differ} of {len(messages)} development messages differ"
