@@ -39,6 +39,7 @@ class Normaliser:
     def from_rules(cls, rules: Mapping[str, Any], vocabulary: Collection[str]) -> Normaliser:
         words = {str(k).lower(): str(v).lower() for k, v in rules.get("words", {}).items()}
         phrases = {str(k).lower(): str(v).lower() for k, v in rules.get("phrases", {}).items()}
+        phrases.update(_number_word_phrases(rules.get("number_words") or {}))
         known = frozenset(vocabulary) | frozenset(words.values())
         return cls(words=words, phrases=phrases, is_known=known.__contains__)
 
@@ -74,6 +75,20 @@ class Normaliser:
             return double
         # Neither known: a stretched word is more often a short one ("sooo", "nooo", "hiii").
         return _RUN_OF_THREE.sub(r"\1", word)
+
+
+def _number_word_phrases(spec: Mapping[str, Any]) -> dict[str, str]:
+    """ "2" and "4" as words ("want 2 die"), one phrase per word they follow or come before."""
+    phrases: dict[str, str] = {}
+    for number, rule in spec.items():
+        number, word = str(number), str(rule["as"]).lower()
+        for before in rule.get("after") or []:
+            before = str(before).lower()
+            phrases.setdefault(f"{before} {number}", f"{before} {word}")
+        for after in rule.get("before") or []:
+            after = str(after).lower()
+            phrases.setdefault(f"{number} {after}", f"{word} {after}")
+    return phrases
 
 
 def vocabulary_from_spacy(nlp: Any) -> set[str]:

@@ -66,3 +66,16 @@ def test_emergency_numbers_are_not_squashed(normaliser):
     assert normaliser.normalise("she hasnt come home and he wouldnt say") == (
         "she hasn't come home and he wouldn't say"
     )
+
+
+def test_the_training_cache_follows_the_word_lists(tmp_path, monkeypatch):
+    """Rasa reuses a component's cached output unless its fingerprint changes: an edited word
+    list must retrain everything after the normaliser."""
+    from bot.components import normaliser as component
+
+    (tmp_path / "normalise.yml").write_text("words: {}\n", encoding="utf-8")
+    monkeypatch.setattr(component, "PATTERNS_DIR", tmp_path)
+    first = component.TextNormaliser.fingerprint_addon({})
+    assert component.TextNormaliser.fingerprint_addon({}) == first
+    (tmp_path / "normalise.yml").write_text("words: {u: you}\n", encoding="utf-8")
+    assert component.TextNormaliser.fingerprint_addon({}) != first
