@@ -1,6 +1,6 @@
 """The safety layer alone, trained and measured in a minute, without training Rasa.
 
-    python -m bot.evaluate_layer             # development and validation sets, figures only
+    python -m bot.evaluate_layer             # development, validation and check sets (figures)
     python -m bot.evaluate_layer --verbose   # also list the development set's mistakes
     python -m bot.evaluate_layer --dev-only  # the development set alone
     python -m bot.evaluate_layer --blind     # also the blind held-out set (figures only)
@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from bot.evaluate import SAFETY_DEV_SET, SAFETY_SET, SAFETY_VALIDATION_SET, safety_messages
+from bot.evaluate import (
+    SAFETY_CHECK_SET,
+    SAFETY_DEV_SET,
+    SAFETY_SET,
+    SAFETY_VALIDATION_SET,
+    safety_messages,
+)
 from bot.settings import PROJECT_ROOT
 
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
@@ -167,12 +173,15 @@ def main(argv: list[str]) -> int:
     sets: list[tuple[str, Path, bool]] = [
         ("dev", SAFETY_DEV_SET, args.verbose),
         ("validation", SAFETY_VALIDATION_SET, False),
+        ("check", SAFETY_CHECK_SET, False),
     ]
     if args.dev_only:
         sets = sets[:1]
     elif args.blind:
         sets.append(("blind", SAFETY_SET, False))
     for name, path, show in sets:
+        if not path.exists():
+            continue
         figures = measure(layer, safety_messages(path))
         print(f"{name:<11} {figures.line()}")
         if show:

@@ -28,7 +28,7 @@ def _training_texts() -> set[str]:
 def _held_out_texts() -> set[str]:
     nlu = load_data(str(PROJECT_ROOT / "tests" / "data" / "nlu_test.yml"))
     safety = []
-    for name in ("safety_set.yml", "safety_validation.yml", "safety_dev.yml"):
+    for name in ("safety_set.yml", "safety_validation.yml", "safety_check.yml", "safety_dev.yml"):
         path = PROJECT_ROOT / "tests" / "data" / name
         if path.exists():
             with open(path, encoding="utf-8") as handle:
