@@ -1,4 +1,4 @@
-"""The safety layer alone, trained and measured in a minute, without training Rasa.
+"""The safety layer alone, retrained and measured in a minute or two, without training Rasa.
 
     python -m bot.evaluate_layer             # development, validation and check sets (figures)
     python -m bot.evaluate_layer --verbose   # also list the development set's mistakes
@@ -8,9 +8,12 @@
 It builds what decides an escalation exactly as the trained model does: the normaliser, our
 spaCy pipeline, the danger classifier (bot/danger_model.py) fitted on the same examples as
 bot/components/danger_classifier.py, and the rules (bot/safety.py), plus the two-signs rule of
-bot/policies/safety_policy.py for a first message. DIET is left out: it never decides an
-escalation. So its verdicts are the escalations `make evaluate` reads from the bot's replies,
-in about a minute instead of a full `rasa train`, for trying rules, examples and settings.
+bot/policies/safety_policy.py for a first message. DIET's opinion, which the layer asks for
+when the danger classifier is only fairly sure, comes from the trained model
+(models/helping-hands.tar.gz, built by `make train`; DIET learns only from data/nlu and
+config.yml, so retrain after changing those). So its verdicts are the escalations
+`make evaluate` reads from the bot's replies, without a full `rasa train`, for trying rules,
+classifier examples and settings.
 Only the development set's messages are ever printed (bot/evaluate.py explains why).
 """
 
@@ -23,6 +26,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from bot.evaluate import (
+    MODEL,
     SAFETY_CHECK_SET,
     SAFETY_DEV_SET,
     SAFETY_SET,
@@ -43,10 +47,45 @@ class Verdict:
     p_now: float
 
 
+class DietOpinion:
+    """DIET's intent ranking for a message, from the trained model's graph, run only as far as
+    DIET (what the safety layer receives as its second opinion)."""
+
+    def __init__(self, model: Path = MODEL) -> None:
+        from rasa.core.agent import Agent
+        from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+
+        if not model.exists():
+            raise SystemExit(f"no trained model at {model}: run `make train` first")
+        self._processor = Agent.load(str(model)).processor
+        nodes = self._processor.model_metadata.predict_schema.nodes
+        self._node = next(name for name, node in nodes.items() if node.uses is DIETClassifier)
+
+    def __call__(self, text: str) -> list[dict[str, Any]]:
+        from rasa.core.channels import UserMessage
+        from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+        from rasa.shared.core.trackers import DialogueStateTracker
+
+        inputs = {
+            PLACEHOLDER_MESSAGE: [UserMessage(text)],
+            PLACEHOLDER_TRACKER: DialogueStateTracker("evaluate-layer", []),
+        }
+        message = self._processor.graph_runner.run(inputs=inputs, targets=[self._node])[self._node][
+            0
+        ]
+        return list(message.get("intent_ranking") or [])
+
+
 class Layer:
     """Normaliser, spaCy, danger classifier and rules, as the trained model runs them."""
 
-    def __init__(self, c: float | None = None, **thresholds: float) -> None:
+    def __init__(
+        self,
+        c: float | None = None,
+        diet: DietOpinion | None = None,
+        **thresholds: float,
+    ) -> None:
+        """`diet`: where DIET's opinion comes from; None leaves it out (threshold alone)."""
         from rasa.shared.nlu.training_data.loading import load_data
 
         from bot.components.danger_classifier import doc_lemmas
@@ -58,6 +97,7 @@ class Layer:
         self.nlp = load_pipeline(path)
         self.normaliser = load_normaliser(path)
         self.net = SafetyNet.from_files(self.nlp, **thresholds)
+        self.diet = diet
         self._lemmas = doc_lemmas
         texts, intents, emergency = [], [], []
 
@@ -91,8 +131,9 @@ class Layer:
         docs = [self.nlp(self.normaliser.normalise(t).lower()) for t in texts]
         rankings, now = self.model.predict([self._lemmas(d) for d in docs])
         out = []
-        for doc, ranking, p_now in zip(docs, rankings, now, strict=True):
-            found = self.net.assess(doc, ranking, p_now)
+        for text, doc, ranking, p_now in zip(texts, docs, rankings, now, strict=True):
+            second_opinion = self.diet(text) if self.diet else None
+            found = self.net.assess(doc, ranking, p_now, second_opinion)
             level, reason = found.level, found.reason
             if level is None and len(set(found.signs)) >= SIGNS_TO_ESCALATE:
                 level, reason = CUMULATIVE_LEVEL, CUMULATIVE_REASON
@@ -151,8 +192,13 @@ def main(argv: list[str]) -> int:
         "--dev-only", action="store_true", help="the development set alone (for rule writers)"
     )
     parser.add_argument("--c", type=float, default=None)
-    parser.add_argument("--threshold", type=float, default=None, help="classifier threshold")
-    parser.add_argument("--now", type=float, default=None, help="emergency threshold")
+    for name, help_text in (
+        ("classifier", "danger classifier's alarm threshold"),
+        ("sure", "its threshold for an alarm without DIET's agreement"),
+        ("agreement", "DIET's threshold for agreeing"),
+        ("emergency", "emergency threshold on the 'happening now' probability"),
+    ):
+        parser.add_argument(f"--{name}", type=float, default=None, help=help_text)
     parser.add_argument(
         "--rules-on",
         type=Path,
@@ -162,14 +208,11 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.rules_on:
         return rules_on(args.rules_on)
-    thresholds = {}
-    if args.threshold is not None:
-        thresholds["classifier_threshold"] = args.threshold
-    if args.now is not None:
-        thresholds["emergency_threshold"] = args.now
-    if "classifier_threshold" not in thresholds or "emergency_threshold" not in thresholds:
-        thresholds = {**_configured_thresholds(), **thresholds}
-    layer = Layer(c=args.c, **thresholds)
+    thresholds = _configured_thresholds()
+    for name in ("classifier", "sure", "agreement", "emergency"):
+        if getattr(args, name) is not None:
+            thresholds[f"{name}_threshold"] = getattr(args, name)
+    layer = Layer(c=args.c, diet=DietOpinion(), **thresholds)
     sets: list[tuple[str, Path, bool]] = [
         ("dev", SAFETY_DEV_SET, args.verbose),
         ("validation", SAFETY_VALIDATION_SET, False),
@@ -217,11 +260,7 @@ def _configured_thresholds() -> dict[str, float]:
     config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
     for step in config["pipeline"]:
         if step["name"].endswith("SafetyNetClassifier"):
-            return {
-                k: float(step[k])
-                for k in ("classifier_threshold", "emergency_threshold")
-                if k in step
-            }
+            return {k: float(v) for k, v in step.items() if k.endswith("_threshold")}
     return {}
 
 

@@ -4,7 +4,11 @@ Two independent detectors can raise the alarm, and either is enough:
 1. deterministic rules: lemma patterns kept as data in bot/patterns/safety/*.yml, matched with a
    spaCy Matcher (bot/phrase_patterns.py), with figurative speech ("this homework is killing
    me") masked out first;
-2. the intent classifier's own probabilities for the safety intents.
+2. the danger classifier's probabilities for the safety intents (bot/danger_model.py). Alone
+   it raises the alarm when it is sure; when it is only fairly sure, the intent classifier
+   (DIET, a different learner trained on different examples) must agree that the message is a
+   disclosure. Two unlike models rarely share a mistake, so this removes most false alarms of
+   either while each still catches what it is sure of.
 
 The decision is a plain `Assessment`; bot/components/safety_net.py turns it into the final
 intent and entities, and bot/policies/safety_policy.py adds up signs across a conversation.
@@ -61,8 +65,12 @@ REASON_PRIORITY = (
 # At `emergency` the payload names one of these; any other danger happening now is reported as
 # immediate danger, since that is what the 999 route is for.
 EMERGENCY_REASONS = ("immediate_danger", "self_harm")
-# The classifier alone raises the alarm when its top intent is a safety intent this confident.
+# The danger classifier raises the alarm when its probability of danger reaches this and the
+# intent classifier's (DIET's) probability of a safety intent reaches DEFAULT_AGREEMENT...
 DEFAULT_CLASSIFIER_THRESHOLD = 0.5
+DEFAULT_AGREEMENT_THRESHOLD = 0.5
+# ...and on its own from this probability.
+DEFAULT_SURE_THRESHOLD = 0.7
 # The danger classifier's probability that a danger message is happening now, from which it is
 # answered as an emergency even when no rule says so (bot/danger_model.py).
 DEFAULT_EMERGENCY_THRESHOLD = 0.5
@@ -109,6 +117,8 @@ class SafetyNet:
     rules: dict[str, _Rule]
     classifier_threshold: float = DEFAULT_CLASSIFIER_THRESHOLD
     emergency_threshold: float = DEFAULT_EMERGENCY_THRESHOLD
+    sure_threshold: float = DEFAULT_SURE_THRESHOLD
+    agreement_threshold: float = DEFAULT_AGREEMENT_THRESHOLD
     _danger: Any = field(init=False, repr=False)
     _context: Any = field(init=False, repr=False)
     _signs: Any = field(init=False, repr=False)
@@ -122,6 +132,8 @@ class SafetyNet:
         pattern_files: Iterable[Path] | None = None,
         classifier_threshold: float = DEFAULT_CLASSIFIER_THRESHOLD,
         emergency_threshold: float = DEFAULT_EMERGENCY_THRESHOLD,
+        sure_threshold: float = DEFAULT_SURE_THRESHOLD,
+        agreement_threshold: float = DEFAULT_AGREEMENT_THRESHOLD,
     ) -> SafetyNet:
         files = list(pattern_files or content_files.safety_pattern_files())
         specs = [content_files.load_yaml(path) for path in files]
@@ -130,6 +142,8 @@ class SafetyNet:
             rules={},
             classifier_threshold=classifier_threshold,
             emergency_threshold=emergency_threshold,
+            sure_threshold=sure_threshold,
+            agreement_threshold=agreement_threshold,
         )
         danger_patterns: dict[str, list[str]] = {}
         for spec in specs:
@@ -162,17 +176,21 @@ class SafetyNet:
         text: str,
         intent_ranking: Sequence[Mapping[str, Any]] = (),
         emergency_probability: float = 0.0,
+        second_opinion: Sequence[Mapping[str, Any]] | None = None,
     ) -> Assessment:
-        return self.assess(self.nlp(text), intent_ranking, emergency_probability)
+        return self.assess(self.nlp(text), intent_ranking, emergency_probability, second_opinion)
 
     def assess(
         self,
         doc: Doc,
         intent_ranking: Sequence[Mapping[str, Any]] = (),
         emergency_probability: float = 0.0,
+        second_opinion: Sequence[Mapping[str, Any]] | None = None,
     ) -> Assessment:
-        """`intent_ranking`: the classifier's probabilities for the safety intents;
-        `emergency_probability`: its probability that the danger is happening now."""
+        """`intent_ranking`: the danger classifier's probabilities for the safety intents;
+        `emergency_probability`: its probability that the danger is happening now;
+        `second_opinion`: the intent classifier's ranking, which must agree when the danger
+        classifier is under `sure_threshold` (None: no second opinion, the threshold alone)."""
         context = self._spans(self._context, doc)
         figurative = context.get("figurative", [])
         hits = [
@@ -181,7 +199,7 @@ class SafetyNet:
             for span in spans
             if not any(_overlaps(span, f) for f in figurative)
         ]
-        classifier_reason = self._classifier_reason(intent_ranking)
+        classifier_reason = self._classifier_reason(intent_ranking, second_opinion)
         if not hits and classifier_reason in PEER_REASONS and same_age_peers(doc):
             # "me and my bf are both 15": the classifier cannot compare ages; the rules can,
             # and they found no adult. Same-age relationships and gifts are not exploitation.
@@ -225,15 +243,26 @@ class SafetyNet:
 
     # -- parts of the decision ---------------------------------------------------------------
 
-    def _classifier_reason(self, ranking: Sequence[Mapping[str, Any]]) -> str | None:
+    def _classifier_reason(
+        self,
+        ranking: Sequence[Mapping[str, Any]],
+        second_opinion: Sequence[Mapping[str, Any]] | None = None,
+    ) -> str | None:
         """The classifier's alarm: all its probability on the safety intents together reaches
-        the threshold. The reason is the most probable safety intent's. Summing matters: a
-        message split between "exploitation" and "friend at risk" is still a danger message."""
+        `sure_threshold`, or reaches the threshold and the second opinion's does too. The
+        reason is the most probable safety intent's. Summing matters: a message split between
+        "exploitation" and "friend at risk" is still a danger message."""
         safety = [r for r in ranking if str(r.get("name")) in INTENT_REASONS]
         if not safety:
             return None
-        mass = sum(float(r.get("confidence") or 0.0) for r in safety)
+        mass = safety_mass(safety)
         if mass < self.classifier_threshold:
+            return None
+        if (
+            second_opinion is not None
+            and mass < self.sure_threshold
+            and safety_mass(second_opinion) < self.agreement_threshold
+        ):
             return None
         top = max(safety, key=lambda r: float(r.get("confidence") or 0.0))
         return INTENT_REASONS[str(top.get("name"))]
@@ -281,6 +310,13 @@ class SafetyNet:
         for match_id, start, end in matcher(doc):
             spans.setdefault(self.nlp.vocab.strings[match_id], []).append(doc[start:end])
         return spans
+
+
+def safety_mass(ranking: Sequence[Mapping[str, Any]]) -> float:
+    """A ranking's probability that the message is a disclosure: its safety intents' sum."""
+    return sum(
+        float(r.get("confidence") or 0.0) for r in ranking if str(r.get("name")) in INTENT_REASONS
+    )
 
 
 def _happening_now(context: Mapping[str, list[Span]]) -> bool:

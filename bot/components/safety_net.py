@@ -29,8 +29,10 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.components.danger_classifier import DANGER_EMERGENCY, DANGER_RANKING, SPACY_DOC
 from bot.components.spacy_loading import load_pipeline, model_path
 from bot.safety import (
+    DEFAULT_AGREEMENT_THRESHOLD,
     DEFAULT_CLASSIFIER_THRESHOLD,
     DEFAULT_EMERGENCY_THRESHOLD,
+    DEFAULT_SURE_THRESHOLD,
     INTENT_REASONS,
     Assessment,
     SafetyNet,
@@ -94,6 +96,8 @@ class SafetyNetClassifier(GraphComponent):
             "spacy_model": None,
             "classifier_threshold": DEFAULT_CLASSIFIER_THRESHOLD,
             "emergency_threshold": DEFAULT_EMERGENCY_THRESHOLD,
+            "sure_threshold": DEFAULT_SURE_THRESHOLD,
+            "agreement_threshold": DEFAULT_AGREEMENT_THRESHOLD,
         }
 
     def __init__(self, net: SafetyNet) -> None:
@@ -111,6 +115,8 @@ class SafetyNetClassifier(GraphComponent):
             load_pipeline(model_path(config)),
             classifier_threshold=config["classifier_threshold"],
             emergency_threshold=config["emergency_threshold"],
+            sure_threshold=config["sure_threshold"],
+            agreement_threshold=config["agreement_threshold"],
         )
         return cls(net)
 
@@ -124,11 +130,16 @@ class SafetyNetClassifier(GraphComponent):
         if not text:
             return
         doc = message.get(SPACY_DOC) or self._net.nlp(text)
-        # The dedicated danger classifier's ranking when the pipeline has one, else DIET's.
+        # The dedicated danger classifier's ranking when the pipeline has one, with DIET's as
+        # the second opinion; without one, DIET's alone.
+        diet = message.get(INTENT_RANKING_KEY) or []
         ranking = message.get(DANGER_RANKING)
+        second_opinion = diet if ranking is not None else None
         if ranking is None:
-            ranking = message.get(INTENT_RANKING_KEY) or []
-        assessment = self._net.assess(doc, ranking, float(message.get(DANGER_EMERGENCY) or 0.0))
+            ranking = diet
+        assessment = self._net.assess(
+            doc, ranking, float(message.get(DANGER_EMERGENCY) or 0.0), second_opinion
+        )
         intent = message.get(INTENT) or {}
         if not assessment.is_danger and intent.get(INTENT_NAME_KEY) in INTENT_REASONS:
             intent = _demote_safety_guess(message)

@@ -74,3 +74,58 @@ def test_the_classifier_s_now_probability_makes_it_an_emergency(safety_net, norm
     assert result.level == "emergency" and result.reason == "immediate_danger"
     # Never on its own: a "now" probability without danger raises nothing.
     assert not safety_net.assess_text(text, (), emergency_probability=0.9).is_danger
+
+
+def test_a_fairly_sure_danger_classifier_needs_diet_to_agree(safety_net, normaliser):
+    text = normaliser.normalise("hmm not sure how to say this")
+    fairly = [{"name": "tell_self_harm", "confidence": 0.6}, {"name": "greet", "confidence": 0.4}]
+    sure = [{"name": "tell_self_harm", "confidence": 0.8}, {"name": "greet", "confidence": 0.2}]
+    diet_agrees = [
+        {"name": "tell_sexual_abuse", "confidence": 0.3},
+        {"name": "tell_self_harm", "confidence": 0.3},
+        {"name": "greet", "confidence": 0.4},
+    ]
+    diet_disagrees = [
+        {"name": "greet", "confidence": 0.9},
+        {"name": "tell_self_harm", "confidence": 0.1},
+    ]
+    assert safety_net.sure_threshold == 0.7 and safety_net.agreement_threshold == 0.5
+    assert safety_net.assess_text(text, fairly, second_opinion=diet_agrees).is_danger
+    assert not safety_net.assess_text(text, fairly, second_opinion=diet_disagrees).is_danger
+    # Sure on its own: no agreement needed.
+    assert safety_net.assess_text(text, sure, second_opinion=diet_disagrees).is_danger
+    # No second opinion at all (a pipeline without the danger classifier): the threshold alone.
+    assert safety_net.assess_text(text, fairly).is_danger
+    # The rules never need agreement.
+    rules = normaliser.normalise("i want to kill myself")
+    assert safety_net.assess_text(rules, (), second_opinion=diet_disagrees).is_danger
+
+
+def test_the_component_asks_diet_for_its_opinion(nlp):
+    """DIET's ranking reaches the safety layer as the second opinion (only the danger
+    classifier's own ranking decides the reason)."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.components.danger_classifier import DANGER_EMERGENCY, DANGER_RANKING
+    from bot.components.safety_net import SafetyNetClassifier
+    from bot.safety import SafetyNet
+
+    component = SafetyNetClassifier(SafetyNet.from_files(nlp, classifier_threshold=0.4))
+    fairly = [{"name": "tell_online_grooming", "confidence": 0.6}]
+
+    def parse(diet):
+        message = Message(data={"text": "hmm not sure how to say this"})
+        message.set("intent", diet[0])
+        message.set("intent_ranking", diet)
+        message.set(DANGER_RANKING, fairly)
+        message.set(DANGER_EMERGENCY, 0.0)
+        component.process([message])
+        return message.get("intent")["name"]
+
+    agrees = [
+        {"name": "tell_online_grooming", "confidence": 0.7},
+        {"name": "greet", "confidence": 0.3},
+    ]
+    disagrees = [{"name": "greet", "confidence": 0.8}, {"name": "affirm", "confidence": 0.2}]
+    assert parse(agrees) == "tell_online_grooming"
+    assert parse(disagrees) == "greet"

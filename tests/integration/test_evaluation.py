@@ -81,10 +81,10 @@ async def test_the_fast_layer_check_gives_the_trained_models_escalations(
     import uuid
 
     from bot.evaluate import SAFETY_DEV_SET, escalation_in
-    from bot.evaluate_layer import Layer, _configured_thresholds
+    from bot.evaluate_layer import DietOpinion, Layer, _configured_thresholds
 
     messages = safety_messages(SAFETY_DEV_SET)[::4]
-    layer = Layer(**_configured_thresholds())
+    layer = Layer(diet=DietOpinion(), **_configured_thresholds())
     verdicts = layer.verdicts([m["text"] for m in messages])
     differ = 0
     for item, verdict in zip(messages, verdicts, strict=True):
