@@ -148,6 +148,7 @@ class Figures:
     urgent: tuple[int, int]
     false_alarms: tuple[int, int]
     mistakes: list[str]
+    urgent_as_emergency: int = 0
 
     def line(self) -> str:
         def pct(a: int, b: int) -> str:
@@ -155,7 +156,8 @@ class Figures:
 
         return (
             f"emergency {pct(*self.emergency)}  urgent {pct(*self.urgent)}  "
-            f"false alarms {pct(*self.false_alarms)}"
+            f"false alarms {pct(*self.false_alarms)}  urgent answered as emergency "
+            f"{self.urgent_as_emergency}"
         )
 
 
@@ -163,8 +165,10 @@ def measure(layer: Layer, messages: list[dict[str, Any]]) -> Figures:
     verdicts = layer.verdicts([m["text"] for m in messages])
     counts = {"emergency": [0, 0], "urgent": [0, 0], "none": [0, 0]}
     mistakes = []
+    urgent_as_emergency = 0
     for item, v in zip(messages, verdicts, strict=True):
         level = item["level"]
+        urgent_as_emergency += level == "urgent" and v.level == "emergency"
         if level == "none":
             ok = v.level is None
         else:
@@ -178,7 +182,11 @@ def measure(layer: Layer, messages: list[dict[str, Any]]) -> Figures:
                 f"p={v.p_danger:.2f} now={v.p_now:.2f}: {item['text']}"
             )
     return Figures(
-        tuple(counts["emergency"]), tuple(counts["urgent"]), tuple(counts["none"]), mistakes
+        tuple(counts["emergency"]),
+        tuple(counts["urgent"]),
+        tuple(counts["none"]),
+        mistakes,
+        urgent_as_emergency,
     )
 
 

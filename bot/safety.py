@@ -21,8 +21,13 @@ Reasons (the `reason` of the escalation payload, ../shared/DESIGN.md):
     image_abuse       a nude shared or threatened (sextortion), pressure to send images
     exploitation      gifts, money, drugs or debts traded for sex or favours; an adult partner
                       of an under-16; carrying packages for older people (county lines)
-    friend_at_risk    any of the above, told about a friend or pupil
-Levels: `emergency` (danger now: 999 first) and `urgent` (harm happening or likely).
+    friend_at_risk    any of the above, told about a friend or pupil (at `urgent`); at
+                      `emergency` only when nothing more is known of the harm
+Levels: `emergency` (danger now: 999 first, then the reason's specialist route, e.g. CEOP for
+grooming, Report Remove for images) and `urgent` (harm happening or likely). Every reason can be
+an emergency. About someone else, an urgent harm is reported as friend_at_risk; an emergency
+keeps the harm's own reason, so its reply keeps that route, and `speaker` "friend" picks the
+friend wording of the reply (the `audience` slot).
 """
 
 from __future__ import annotations
@@ -62,9 +67,21 @@ REASON_PRIORITY = (
     "exploitation",
     "friend_at_risk",
 )
-# At `emergency` the payload names one of these; any other danger happening now is reported as
-# immediate danger, since that is what the 999 route is for.
-EMERGENCY_REASONS = ("immediate_danger", "self_harm")
+# At `emergency` the generic immediate danger gives way to any more specific harm also found:
+# every emergency reply puts 999 first, and the specific one adds its route (CEOP, Report
+# Remove...) to "he's threatening to post my nudes".
+EMERGENCY_PRIORITY = (
+    "self_harm",
+    "sexual_abuse",
+    "image_abuse",
+    "online_grooming",
+    "exploitation",
+    "immediate_danger",
+    "friend_at_risk",
+)
+# Every reason can be an emergency: its reply puts 999 first and keeps the reason's specialist
+# route (a groomer waiting outside school still needs CEOP, nudes posted now Report Remove).
+EMERGENCY_REASONS = REASONS
 # The danger classifier raises the alarm when its probability of danger reaches this and the
 # intent classifier's (DIET's) probability of a safety intent reaches DEFAULT_AGREEMENT...
 DEFAULT_CLASSIFIER_THRESHOLD = 0.5
@@ -107,6 +124,9 @@ class _Rule:
     id: str
     reason: str
     level: str
+    # Never hidden by a figurative mask: what it matches is never a figure of speech ("my dad
+    # will kill me if i tell anyone" is a threat, though "my dad will kill me" alone is not).
+    unmaskable: bool = False
 
 
 @dataclass
@@ -148,7 +168,9 @@ class SafetyNet:
         danger_patterns: dict[str, list[str]] = {}
         for spec in specs:
             for rule in spec["rules"]:
-                net.rules[rule["id"]] = _Rule(rule["id"], spec["reason"], rule["level"])
+                net.rules[rule["id"]] = _Rule(
+                    rule["id"], spec["reason"], rule["level"], bool(rule.get("unmaskable"))
+                )
                 danger_patterns[rule["id"]] = list(rule["patterns"])
         net._danger = build_matcher(nlp, danger_patterns)
         net._load_context(content_files.safety_context())
@@ -197,7 +219,7 @@ class SafetyNet:
             (self.rules[name], span)
             for name, spans in self._spans(self._danger, doc).items()
             for span in spans
-            if not any(_overlaps(span, f) for f in figurative)
+            if self.rules[name].unmaskable or not any(_overlaps(span, f) for f in figurative)
         ]
         classifier_reason = self._classifier_reason(intent_ranking, second_opinion)
         if not hits and classifier_reason in PEER_REASONS and same_age_peers(doc):
@@ -221,10 +243,14 @@ class SafetyNet:
             or emergency_probability >= self.emergency_threshold
         ):
             level = EMERGENCY
-        about_someone_else = self._about_someone_else(hits, context, classifier_reason)
         if level == EMERGENCY:
-            reason = reason if reason in EMERGENCY_REASONS else "immediate_danger"
-        elif about_someone_else:
+            reason = next(r for r in EMERGENCY_PRIORITY if r in reasons)
+        about_someone_else = self._about_someone_else(hits, context, classifier_reason)
+        # About someone else, an urgent harm is friend_at_risk. An emergency keeps the harm's own
+        # reason (REASON_PRIORITY puts friend_at_risk last, so it is reported only when it is the
+        # one reason found), so the reply keeps that harm's route after 999; the speaker
+        # "friend" below picks the friend wording.
+        if level != EMERGENCY and about_someone_else:
             reason = "friend_at_risk"
         if about_someone_else and speaker is None:
             speaker = "friend"

@@ -57,6 +57,34 @@ def test_each_escalation_has_exactly_one_reply(responses, level, reason, audienc
         assert "0800 1111" in phones
 
 
+EMERGENCY_FIRST = [
+    {"name": "Emergency services", "phone": "999"},
+    {"name": "Childline", "phone": "0800 1111", "url": "https://www.childline.org.uk"},
+]
+# An emergency replaces the police's non-emergency number with 999.
+REPLACED_BY_999 = [{"name": "Police (not an emergency)", "phone": "101"}]
+
+
+@pytest.mark.parametrize("reason", [r for r in URGENT_REASONS if r in EMERGENCY_REASONS])
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_each_emergency_keeps_the_urgent_specialist_route(responses, reason, audience):
+    """After 999 and Childline, an emergency offers every service of the urgent reply for the
+    same reason and audience, so the two cannot drift apart."""
+
+    def services(level):
+        slots = {"danger_level": level, "danger_reason": reason, "audience": audience}
+        (variation,) = matching(responses["utter_escalate"], slots)
+        return variation["custom"]["escalation"]["services"]
+
+    emergency, urgent = services("emergency"), services("urgent")
+    assert emergency[:2] == EMERGENCY_FIRST
+    rest = emergency[2:]
+    assert len(rest) == len({s["name"] for s in rest}), f"a service twice: {rest}"
+    for service in urgent:
+        if service not in EMERGENCY_FIRST + REPLACED_BY_999:
+            assert service in rest, f"emergency {reason} for {audience} lacks {service['name']}"
+
+
 @pytest.mark.parametrize("audience", AUDIENCES)
 def test_signs_added_up_escalate_as_urgent_exploitation(responses, audience):
     slots = {"danger_level": None, "danger_reason": None, "audience": audience}

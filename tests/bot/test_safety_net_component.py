@@ -71,9 +71,24 @@ def test_the_classifier_s_now_probability_makes_it_an_emergency(safety_net, norm
     ranking = [{"name": "tell_sexual_abuse", "confidence": 0.9}]
     assert safety_net.assess_text(text, ranking).level == "urgent"
     result = safety_net.assess_text(text, ranking, emergency_probability=0.9)
-    assert result.level == "emergency" and result.reason == "immediate_danger"
+    # The harm's own reason stays, so the reply keeps its route after 999.
+    assert result.level == "emergency" and result.reason == "sexual_abuse"
     # Never on its own: a "now" probability without danger raises nothing.
     assert not safety_net.assess_text(text, (), emergency_probability=0.9).is_danger
+
+
+def test_an_emergency_about_a_friend_keeps_the_harm_s_own_reason(assess, safety_net, normaliser):
+    now = assess("my friends nudes are being posted right now")
+    assert (now.level, now.reason, now.speaker) == ("emergency", "image_abuse", "friend")
+    # Not happening now: any harm to someone else is a friend at risk.
+    later = assess("my friends nudes are being posted")
+    assert (later.level, later.reason, later.speaker) == ("urgent", "friend_at_risk", "friend")
+    # Nothing known but that a friend is at risk now: friend_at_risk, not immediate danger.
+    text = normaliser.normalise("hmm not sure how to say this")
+    ranking = [{"name": "tell_friend_at_risk", "confidence": 0.9}]
+    result = safety_net.assess_text(text, ranking, emergency_probability=0.9)
+    assert (result.level, result.reason) == ("emergency", "friend_at_risk")
+    assert result.speaker == "friend"
 
 
 def test_a_fairly_sure_danger_classifier_needs_diet_to_agree(safety_net, normaliser):

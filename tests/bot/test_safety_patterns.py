@@ -24,7 +24,7 @@ def test_every_reason_has_a_pattern_file():
 
 
 @pytest.mark.parametrize("reason, example", list(_cases("match")))
-def test_pattern_catches_its_examples(assess, reason, example):
+def test_pattern_catches_its_examples(assess, safety_net, reason, example):
     text, level = (example, None) if isinstance(example, str) else example
     result = assess(text)
     assert result.is_danger, f"missed: {text!r}"
@@ -32,8 +32,12 @@ def test_pattern_catches_its_examples(assess, reason, example):
     if level == EMERGENCY:
         assert result.level == EMERGENCY, f"{text!r} should be an emergency"
     else:
+        # An urgent message keeps the harm's own reason, immediate danger only when one of its
+        # own rules fired too (it comes first in REASON_PRIORITY). At emergency the most
+        # specific harm found wins (EMERGENCY_PRIORITY): the file's, or another that fired.
+        fired = {safety_net.rules[rule_id].reason for rule_id in result.rule_ids}
         accepted = {reason, "friend_at_risk"} | (
-            {"immediate_danger"} if result.level == EMERGENCY else set()
+            fired if result.level == EMERGENCY else {"immediate_danger"} & fired
         )
         assert result.reason in accepted, f"{text!r}: {result}"
 
