@@ -4,7 +4,9 @@ The figures themselves are printed by `make evaluate` (bot/evaluate.py) and kept
 Intent macro-F1 is asserted at its target (0.90). The safety targets are stricter than these
 floors and are NOT yet met on the unseen sets: recall 100% for `emergency` and `urgent` with at
 most 3% false alarms. The floors sit just under what the current model measures (training is
-seeded, so figures repeat), so any regression fails; raise them as the safety layer improves,
+seeded, so figures repeat) with one message of slack each (a fresh training run may move
+DIET's probabilities, which the safety layer consults, very slightly), so any real regression
+fails; raise them as the safety layer improves,
 never lower them to make a change pass.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import pytest
 
 from bot.evaluate import (
+    SAFETY_CHECK_SET,
     SAFETY_VALIDATION_SET,
     evaluate_nlu,
     evaluate_safety,
@@ -23,13 +26,16 @@ from bot.evaluate import (
 TARGET_RECALL = 1.0
 TARGET_MAX_FALSE_ALARMS = 0.03
 TARGET_MACRO_F1 = 0.90
-# Measured (README, "Evaluation"), less a small margin: the blind held-out set...
-FLOOR_EMERGENCY_RECALL = 0.91
-FLOOR_URGENT_RECALL = 0.96
-CEILING_FALSE_ALARMS = 0.09
-# ...and the independent validation set.
-VALIDATION_FLOORS = {"emergency": 0.93, "urgent": 0.95}
-VALIDATION_CEILING_FALSE_ALARMS = 0.05
+# Measured (README, "Evaluation"), less one message: the blind held-out set...
+FLOOR_EMERGENCY_RECALL = 0.95
+FLOOR_URGENT_RECALL = 0.97
+CEILING_FALSE_ALARMS = 0.065
+# ...the independent validation set...
+VALIDATION_FLOORS = {"emergency": 0.95, "urgent": 0.97}
+VALIDATION_CEILING_FALSE_ALARMS = 0.045
+# ...and the second independent (check) set.
+CHECK_FLOORS = {"emergency": 0.95, "urgent": 0.96}
+CHECK_CEILING_FALSE_ALARMS = 0.07
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +77,13 @@ async def test_the_validation_set_does_not_regress(agent_without_action_server):
     for level, floor in VALIDATION_FLOORS.items():
         assert report.recall_by_level[level] >= floor, level
     assert report.false_alarm_rate <= VALIDATION_CEILING_FALSE_ALARMS
+
+
+async def test_the_check_set_does_not_regress(agent_without_action_server):
+    report = await evaluate_safety(agent_without_action_server, safety_messages(SAFETY_CHECK_SET))
+    for level, floor in CHECK_FLOORS.items():
+        assert report.recall_by_level[level] >= floor, level
+    assert report.false_alarm_rate <= CHECK_CEILING_FALSE_ALARMS
 
 
 async def test_the_fast_layer_check_gives_the_trained_models_escalations(
